@@ -1,0 +1,105 @@
+"""
+config.py
+---------
+
+The one Settings object. `Settings.from_env()` reads `HERITAGE_AR_*`
+variables (documented in README.md); tests build `Settings(...)` directly.
+Nothing else in the service reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Mapping
+
+PREFIX = "HERITAGE_AR_"
+
+
+@dataclass
+class Settings:
+    """Deployment settings; every field maps to `HERITAGE_AR_<FIELD>`."""
+
+    # where embedded state lives (SQLite file, local storage, scratch)
+    data_dir: str = "var"
+    database_url: str = ""  # default: sqlite:///<data_dir>/heritage-ar.db
+    base_url: str = ""  # public origin, e.g. https://ar.museum.vn; default: request host
+    secret_key: str = "dev-only-change-me"
+    testing: bool = False
+
+    # storage: "local" or "s3"
+    storage: str = "local"
+    storage_dir: str = ""  # default: <data_dir>/storage
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "heritage-ar"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_public_base_url: str = ""  # CDN or public bucket URL; empty: presigned GETs
+    s3_presign_seconds: int = 3600
+    s3_multipart_mb: int = 8
+
+    # queue: "inline" (in-process worker threads) or "celery" (Redis broker)
+    queue: str = "inline"
+    worker_threads: int = 1
+    start_worker: bool = True  # run worker threads inside `serve`
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    job_timeout_seconds: int = 1800
+    job_memory_mb: int = 4096
+    job_max_attempts: int = 3
+
+    # limits (DESIGN.md §6)
+    max_upload_mb: int = 1024
+    max_archive_entries: int = 2000
+    max_unpacked_mb: int = 4096
+    max_faces: int = 5_000_000
+    max_image_pixels: int = 100_000_000
+
+    # presentation
+    hashtags: str = "#heritageAR #museum"
+    page_size: int = 20
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from `HERITAGE_AR_*` variables, falling back to defaults."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _parse(f, raw)
+        return cls(**values)
+
+    def resolved(self) -> "Settings":
+        """Fill the defaults that depend on other fields."""
+        out = dataclasses.replace(self)
+        out.data_dir = os.path.abspath(out.data_dir)
+        if not out.database_url:
+            out.database_url = "sqlite:///" + os.path.join(out.data_dir, "heritage-ar.db")
+        if not out.storage_dir:
+            out.storage_dir = os.path.join(out.data_dir, "storage")
+        if out.storage not in ("local", "s3"):
+            raise ValueError(f"HERITAGE_AR_STORAGE: unknown backend {out.storage!r}; use 'local' or 's3'")
+        if out.queue not in ("inline", "celery"):
+            raise ValueError(f"HERITAGE_AR_QUEUE: unknown queue {out.queue!r}; use 'inline' or 'celery'")
+        return out
+
+
+def _parse(f: dataclasses.Field, raw: str):
+    kind = f.type if isinstance(f.type, type) else {"bool": bool, "int": int, "str": str}[str(f.type)]
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{PREFIX}{f.name.upper()}: expected a whole number, got {raw!r}") from None
+    return raw
+
+
+def describe() -> list[tuple[str, object]]:
+    """Every variable with its default, for the README and `heritage-ar config`."""
+    return [(PREFIX + f.name.upper(), f.default) for f in dataclasses.fields(Settings)]

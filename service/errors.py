@@ -1,0 +1,100 @@
+"""
+errors.py
+---------
+
+Errors a user can act on. Each carries a stable `code`, an HTTP `status` and a
+message that says what failed and what to do. They are translated once per
+surface: the HTTP error handler in `create_app`, `cli.main`, and the job runner
+(which stores `code` and `message` on the failed job). Any other exception is
+a bug and propagates.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class HeritageError(Exception):
+    """An error that heritage-ar can show to the person who caused it."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str, **context: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.context:
+            body["details"] = {k: v for k, v in self.context.items() if v is not None}
+        return body
+
+
+class BadRequest(HeritageError):
+    code = "bad_request"
+
+
+class InvalidMetadata(HeritageError):
+    code = "invalid_metadata"
+
+
+class MissingFile(HeritageError):
+    code = "missing_file"
+
+
+class Unauthorized(HeritageError):
+    code = "unauthorized"
+    status = 401
+
+
+class NotFound(HeritageError):
+    code = "not_found"
+    status = 404
+
+
+class ArtefactNotFound(NotFound):
+    code = "artefact_not_found"
+
+
+class Conflict(HeritageError):
+    code = "conflict"
+    status = 409
+
+
+class UploadTooLarge(HeritageError):
+    code = "upload_too_large"
+    status = 413
+
+
+class UnsupportedFormat(HeritageError):
+    code = "unsupported_format"
+    status = 415
+
+
+class UnsafeArchive(HeritageError):
+    code = "unsafe_archive"
+    status = 422
+
+
+class InvalidScan(HeritageError):
+    code = "invalid_scan"
+    status = 422
+
+
+class ScanTooLarge(HeritageError):
+    code = "scan_too_large"
+    status = 422
+
+
+class InvalidImage(HeritageError):
+    code = "invalid_image"
+    status = 422
+
+
+class ProcessingFailed(HeritageError):
+    """The child process died, ran out of time or memory."""
+
+    code = "processing_failed"
+    status = 500

@@ -1,0 +1,109 @@
+"""
+run.py
+------
+
+`process()` is the one entry point of the pipeline: it takes an upload's
+files, picks the flow for the artefact's kind, and leaves derivatives plus
+`manifest.json` in `out_dir`. The CLI, the job child process and batch
+scripts all call it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from service.errors import InvalidMetadata
+from service.pipeline import constants as tol
+from service.pipeline.exchange.archive import collect
+from service.pipeline.manifest import write_manifest
+from service.pipeline.scan import process_scan
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+
+# kind -> flow(files, out_dir, *, metadata, options, progress) -> manifest body
+FLOWS: dict[str, Callable[..., dict]] = {"scan": process_scan}
+
+# run after the flow, each failure recorded without failing the job
+# (previews: issue 4); name -> hook(out_dir, manifest, *, metadata, options, progress)
+AFTER: dict[str, Callable[..., None]] = {}
+
+DEFAULT_OPTIONS = {
+    "max_faces": tol.DEFAULT_MAX_FACES,
+    "max_image_pixels": tol.DEFAULT_MAX_IMAGE_PIXELS,
+    "max_archive_entries": tol.DEFAULT_MAX_ARCHIVE_ENTRIES,
+    "max_unpacked_bytes": tol.DEFAULT_MAX_UNPACKED_BYTES,
+}
+
+
+def process(
+    inputs: list[str | Path],
+    out_dir: str | Path,
+    *,
+    metadata: dict | None = None,
+    options: dict | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """Process an upload into derivatives and a manifest.
+
+    Parameters
+    ----------
+    inputs : list of path
+      Uploaded files: archives, loose files or folders.
+    out_dir : path
+      Empty or missing folder for the outputs.
+    metadata : dict
+      Catalogue metadata, already checked by `metadata.validate_metadata`.
+    options : dict
+      Limits and switches (see `DEFAULT_OPTIONS`).
+    progress : callable(percent, stage)
+      Told about progress; percent is 0-100.
+
+    Returns
+    -------
+    manifest : dict
+      What was written to `out_dir/manifest.json`.
+    """
+    metadata = metadata or {}
+    options = {**DEFAULT_OPTIONS, **(options or {})}
+    progress = progress or (lambda pct, stage: None)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    kind = metadata.get("kind") or "scan"
+    if kind not in FLOWS:
+        raise InvalidMetadata(f"process: kind {kind!r} is not supported on this server yet")
+    t0 = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="heritage-ar-"))
+    try:
+        progress(1, "unpack")
+        files = collect(
+            [Path(p) for p in inputs],
+            work,
+            max_entries=options["max_archive_entries"],
+            max_bytes=options["max_unpacked_bytes"],
+        )
+        body = FLOWS[kind](files, out_dir, metadata=metadata, options=options, progress=progress)
+        body.setdefault("warnings", [])
+        body.setdefault("steps", {})
+        for name, hook in AFTER.items():
+            try:
+                hook(out_dir, body, metadata=metadata, options=options, progress=progress)
+                body["steps"][name] = {"status": "ok"}
+            except Exception as e:  # noqa: BLE001 - an optional stage must not lose the 3D outputs
+                log.warning("%s: failed", name, exc_info=True)
+                body["steps"][name] = {"status": "failed", "error": str(e) or type(e).__name__}
+                body["warnings"].append(f"{name}: failed ({e}); the 3D files are fine")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    body["seconds"] = round(time.perf_counter() - t0, 3)
+    body["metadata"] = metadata
+    progress(99, "manifest")
+    write_manifest(out_dir, body)
+    progress(100, "done")
+    return {"manifest_version": 1, **body}

@@ -1,0 +1,69 @@
+"""
+scene.py
+--------
+
+The in-memory document every pipeline step takes and returns: a list of
+trimesh meshes already placed in world coordinates, plus what we know about
+their units and orientation and the warnings gathered on the way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+import numpy as np
+import trimesh
+
+
+@dataclass
+class Scene:
+    """Meshes in world space with their provenance.
+
+    Parameters
+    ----------
+    meshes : list of trimesh.Trimesh
+      Geometry with visuals (UVs + material, or vertex colours), transforms applied.
+    unit : str or None
+      Unit of the coordinates: "m", "cm", "mm", "in", or None when unknown.
+    up : str or None
+      Up axis of the coordinates as loaded ("+Y", "+Z", ...), None when unknown.
+    info : dict
+      Facts for the manifest (source format, file names, counts).
+    warnings : list of str
+      Things a technician should look at; written into the manifest.
+    """
+
+    meshes: list[trimesh.Trimesh]
+    unit: str | None = None
+    up: str | None = None
+    info: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def faces(self) -> int:
+        return int(sum(len(m.faces) for m in self.meshes))
+
+    @property
+    def vertices(self) -> int:
+        return int(sum(len(m.vertices) for m in self.meshes))
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """(2, 3) float axis-aligned bounds of all meshes."""
+        lo = np.min([m.bounds[0] for m in self.meshes], axis=0)
+        hi = np.max([m.bounds[1] for m in self.meshes], axis=0)
+        return np.array([lo, hi])
+
+    def apply_transform(self, matrix: np.ndarray) -> "Scene":
+        """Apply a (4, 4) transform to every mesh in place and return self."""
+        for m in self.meshes:
+            m.apply_transform(matrix)
+        return self
+
+    def to_trimesh(self) -> trimesh.Scene:
+        """A trimesh.Scene for writers, one node per mesh."""
+        scene = trimesh.Scene()
+        for i, m in enumerate(self.meshes):
+            scene.add_geometry(m, geom_name=m.metadata.get("name") or f"mesh_{i}")
+        return scene
