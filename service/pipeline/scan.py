@@ -20,6 +20,7 @@ from service.pipeline.exchange.gltf_write import write_glb
 from service.pipeline.manifest import describe_file
 from service.pipeline.metadata import copyright_line
 from service.pipeline.metadata import height_metres
+from service.pipeline.scene import Scene
 from service.pipeline.validate import validate_gltf
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,22 @@ def scan_recipe(metadata: dict) -> list[tuple[str, dict]]:
 
 
 def process_scan(files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
-    """Turn an uploaded scan into `master.glb`; return the manifest body."""
+    """Turn an uploaded scan into derivatives; return the manifest body."""
     progress(5, "load")
     scene = load(files, max_faces=options.get("max_faces", 5_000_000))
     progress(30, "normalise")
     scene, ran = run_recipe(scene, scan_recipe(metadata))
+    body = derive(scene, out_dir, metadata=metadata, options=options, progress=progress)
+    body["recipe"] = ran + body.get("recipe", [])
+    return body
+
+
+def derive(scene: Scene, out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
+    """Write every 3D derivative of a normalised scene (metres, +Y up, base at y=0).
+
+    Shared by all flows (scans, flat panels, photogrammetry), so each kind of
+    input gets the same levels. Returns the manifest body with "files".
+    """
     progress(50, "write")
     master = write_glb(scene, out_dir / "master.glb", copyright=copyright_line(metadata))
     progress(60, "validate")
@@ -61,9 +73,9 @@ def process_scan(files: list[Path], out_dir: Path, *, metadata: dict, options: d
         )
     }
     return {
-        "kind": "scan",
+        "kind": metadata.get("kind") or "scan",
         "source": scene.info,
-        "recipe": ran,
+        "recipe": [],
         "files": outputs,
         "dimensions_m": (hi - lo).round(6).tolist(),
         "warnings": scene.warnings,
