@@ -21,6 +21,7 @@ from service.errors import InvalidMetadata
 from service.pipeline import constants as tol
 from service.pipeline.exchange.archive import collect
 from service.pipeline.manifest import write_manifest
+from service.pipeline.photogrammetry import process_photogrammetry
 from service.pipeline.scan import process_scan
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ Progress = Callable[[int, str], None]
 
 # kind -> flow(files, out_dir, *, metadata, options, progress) -> manifest body
 FLOWS: dict[str, Callable[..., dict]] = {"scan": process_scan}
+FLOWS["photogrammetry"] = process_photogrammetry
 
 # run after the flow, each failure recorded without failing the job
 # (previews: issue 4); name -> hook(out_dir, manifest, *, metadata, options, progress)

@@ -1,0 +1,201 @@
+"""
+photogrammetry
+--------------
+
+The photogrammetry flow: a set of overlapping photos of one object becomes a
+textured mesh in metres (+Y up, base at y = 0) that then takes the same road
+as a scan (`scan.derive`). Every stage is CPU-only and reports progress:
+
+1. photos      decode, orient, downscale to `max_image_side`, drop blurred/duplicates (images.py)
+2. sparse      SIFT + matching + incremental mapping with pycolmap (sfm.py)
+3. dense       plane-sweep NCC stereo + consistency filter (dense.py)
+4. mesh        TSDF fusion and marching cubes (fuse.py), carve by masks, cut the floor,
+               keep the object, decimate (clean.py)
+5. texture     xatlas atlas, bake from the best views with exposure balance (texture.py)
+6. orient      +Y from the camera ring, front = first photo, scale from metadata (orient.py)
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image
+
+from service.errors import InvalidMetadata
+from service.pipeline.constants import UNITS
+from service.pipeline.photogrammetry import clean
+from service.pipeline.photogrammetry.dense import DepthMap
+from service.pipeline.photogrammetry.dense import consistency
+from service.pipeline.photogrammetry.dense import depth_range
+from service.pipeline.photogrammetry.dense import pick_neighbours
+from service.pipeline.photogrammetry.dense import plane_sweep
+from service.pipeline.photogrammetry.dense import undistort
+from service.pipeline.photogrammetry.fuse import tsdf_fuse
+from service.pipeline.photogrammetry.images import DEFAULT_MAX_SIDE
+from service.pipeline.photogrammetry.images import prepare_photos
+from service.pipeline.photogrammetry.orient import scale_bar_length
+from service.pipeline.photogrammetry.orient import scale_factor
+from service.pipeline.photogrammetry.orient import world_frame
+from service.pipeline.photogrammetry.sfm import reconstruct
+from service.pipeline.photogrammetry.texture import bake
+from service.pipeline.scene import Scene
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+
+# option name -> default; the job may override any of them
+DEFAULTS = {
+    "max_image_side": DEFAULT_MAX_SIDE,  # photos are downscaled to this (memory cap)
+    "dense_side": 800,  # plane-sweep resolution
+    "dense_planes": 64,
+    "dense_neighbours": 4,
+    "voxels": 256,  # TSDF voxels across the object's largest side
+    "mesh_faces": 40_000,  # faces of the textured master (xatlas time grows fast with it)
+    "texture_size": 2048,
+    "threads": 2,
+}
+
+
+def process_photogrammetry(files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
+    """Reconstruct a photo set, then derive every output like a scan; return the manifest body."""
+    from service.pipeline.scan import derive  # scan imports run-level helpers; import late
+
+    opts = {k: options.get(k, v) for k, v in DEFAULTS.items()}
+    work = Path(tempfile.mkdtemp(prefix="heritage-ar-photo-"))
+    try:
+        scene, facts = reconstruct_scene(files, work, metadata=metadata, opts=opts, progress=progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    t0 = time.perf_counter()
+    body = derive(scene, out_dir, metadata=metadata, options=options, progress=lambda p, s: progress(90 + p * 9 // 100, s))
+    facts["seconds"]["derive"] = round(time.perf_counter() - t0, 2)
+    body["kind"] = "photogrammetry"
+    body["photogrammetry"] = facts
+    body["scale"] = facts["scale"]["source"]
+    return body
+
+
+def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: dict, progress: Progress) -> tuple[Scene, dict]:
+    """Photos to a textured Scene in metres; also the facts for the manifest."""
+    seconds: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def stage(pct: int, name: str) -> None:
+        now = time.perf_counter()
+        progress(pct, name)
+        clock.append(now)
+
+    def done(name: str) -> None:
+        seconds[name] = round(time.perf_counter() - clock[-1], 2)
+
+    stage(3, "photos")
+    photos, prep = prepare_photos(files, work, max_side=int(opts["max_image_side"]))
+    done("photos")
+    stage(8, "features, matching and sparse reconstruction")
+    sparse = reconstruct(photos, work, threads=int(opts["threads"]))
+    done("sparse")
+    by_name = {p.name: p for p in photos}
+
+    stage(35, "dense geometry")
+    maps = dense_maps(sparse, by_name, opts, lambda i, n: progress(35 + 25 * i // n, "dense geometry"))
+    done("dense")
+
+    stage(62, "meshing and cleaning")
+    mesh = tsdf_fuse(list(maps.values()), resolution=int(opts["voxels"]))
+    voxel = mesh.metadata["voxel"]
+    T, orientation = world_frame(sparse.views)
+    mesh = clean.carve(mesh.apply_transform(T), list(maps.values()), world_from_sfm=T)
+    mesh, floor = clean.drop_floor(mesh, tolerance=1.5 * voxel)
+    mesh = clean.keep_main_pieces(mesh)
+    mesh = clean.decimate(mesh, faces=int(opts["mesh_faces"]))
+    done("mesh")
+
+    stage(75, "uv atlas and texture")
+    textured = bake(mesh.apply_transform(np.linalg.inv(T)), list(maps.values()), size=int(opts["texture_size"]))
+    textured.apply_transform(T)
+    done("texture")
+
+    stage(88, "orientation and scale")
+    metres, scale = _scale(textured, sparse, photos, metadata)
+    textured.apply_scale(metres)
+    lo, hi = textured.bounds
+    textured.apply_translation([-(lo[0] + hi[0]) / 2, -lo[1], -(lo[2] + hi[2]) / 2])
+    textured.metadata["name"] = "photogrammetry"
+    done("orient")
+
+    placed = {v.name for v in sparse.views}
+    facts = {
+        "photos": {k: v for k, v in prep.items() if k != "dropped"},
+        "registered": len(placed),
+        "placed": sorted(by_name[n].source for n in placed),
+        "not_placed": {by_name[n].source: why for n, why in sparse.failed.items()},
+        "dropped": {by_name[n].source: why for n, why in prep["dropped"].items()} if prep["dropped"] else {},
+        "sfm": sparse.stats,
+        "dense": {
+            "side": int(opts["dense_side"]),
+            "planes": int(opts["dense_planes"]),
+            "depth_pixels": int(sum((dm.depth > 0).sum() for dm in maps.values())),
+        },
+        "mesh": {"voxels": int(opts["voxels"]), "faces": len(textured.faces), "floor_removed": floor},
+        "texture": textured.metadata.get("texture", {}),
+        "orientation": orientation,
+        "scale": scale,
+        "seconds": seconds,
+    }
+    warnings = []
+    if sparse.failed:
+        warnings.append(
+            f"photogrammetry: {len(sparse.failed)} of {prep['photos']} photos could not be placed (see photogrammetry.not_placed)"
+        )
+    if prep["dropped"]:
+        warnings.append(f"photogrammetry: {len(prep['dropped'])} photos dropped as blurred or duplicate")
+    if scale["source"] == "unknown":
+        warnings.append("photogrammetry: scale unknown; give a dimension or a scale bar for true size in AR")
+    info = {"format": "photogrammetry", "photos": prep["photos"], "registered": len(placed)}
+    return Scene(meshes=[textured], unit="m", up="+Y", info=info, warnings=warnings), facts
+
+
+def dense_maps(sparse, by_name: dict, opts: dict, tick: Callable[[int, int], None]) -> dict[str, DepthMap]:
+    """Undistorted views with consistency-filtered plane-sweep depth."""
+    neighbours = pick_neighbours(sparse, count=int(opts["dense_neighbours"]))
+    und = {}
+    for v in sparse.views:
+        p = by_name[v.name]
+        img = np.asarray(Image.open(p.path).convert("RGB"))
+        mask = None if p.mask is None else np.asarray(Image.open(p.mask))
+        und[v.name] = undistort(v, img, mask, max_side=int(opts["dense_side"]))
+    maps = {}
+    for i, v in enumerate(sparse.views):
+        view, image, mask = und[v.name]
+        rng = depth_range(v, sparse)
+        depth = np.zeros(image.shape[:2], np.float32)
+        if rng is not None and neighbours[v.name]:
+            others = [und[n][:2] for n in neighbours[v.name]]
+            depth = plane_sweep((view, image, mask), others, *rng, planes=int(opts["dense_planes"]))
+        maps[v.name] = DepthMap(view, image, depth, mask)
+        tick(i + 1, len(sparse.views))
+    consistency(maps, neighbours)
+    return maps
+
+
+def _scale(mesh, sparse, photos, metadata: dict) -> tuple[float, dict]:
+    """Metres per model unit and the manifest's scale facts."""
+    bar = metadata.get("scale_bar")
+    if bar:
+        if not isinstance(bar, dict) or not isinstance(bar.get("distance"), (int, float)) or bar["distance"] <= 0:
+            raise InvalidMetadata("metadata.scale_bar.distance: give the bar's length, e.g. {\"distance\": 8, \"unit\": \"cm\"}")
+        unit = bar.get("unit", "cm")
+        if unit not in UNITS:
+            raise InvalidMetadata(f"metadata.scale_bar.unit: {unit!r} is not one of {', '.join(UNITS)}")
+        lookup = {p.source.lower(): (p.name, p.scale) for p in photos}
+        length = scale_bar_length(bar, sparse.views, lookup)
+        metres = bar["distance"] * UNITS[unit]
+        return metres / length, {"source": "scale bar", "declared_m": metres}
+    return scale_factor(mesh.extents, metadata)

@@ -1,0 +1,113 @@
+"""
+clean.py
+--------
+
+Keep the object, drop the rest: carve away what any mask calls background,
+cut the floor or turntable (a large horizontal plane under the object, in the
+oriented +Y-up frame), keep the pieces near where the cameras look, and
+decimate to the face budget.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import open3d as o3d
+import trimesh
+
+from service.errors import InvalidImage
+from service.pipeline.photogrammetry.dense import DepthMap
+
+log = logging.getLogger(__name__)
+
+# a vertex is background when this many masks put it outside the object
+CARVE_VOTES = 2
+# a floor is a plane holding this share of the vertices with up-facing normals
+FLOOR_SHARE = 0.15
+# a ground plane has almost nothing under it
+FLOOR_BELOW_SHARE = 0.03
+# pieces smaller than this share of the largest are debris
+MIN_PIECE_SHARE = 0.05
+
+
+def carve(mesh: trimesh.Trimesh, maps: list[DepthMap], *, world_from_sfm: np.ndarray, margin_px: int = 2) -> trimesh.Trimesh:
+    """Remove faces whose vertices masks put on the background."""
+    masked = [dm for dm in maps if dm.mask is not None]
+    if not masked:
+        return mesh
+    import cv2
+
+    sfm_from_world = np.linalg.inv(world_from_sfm)
+    pts = mesh.vertices @ sfm_from_world[:3, :3].T + sfm_from_world[:3, 3]
+    votes = np.zeros(len(pts), np.int32)
+    kernel = np.ones((2 * margin_px + 1, 2 * margin_px + 1), np.uint8)
+    for dm in masked:
+        v = dm.view
+        m = cv2.dilate(dm.mask.astype(np.uint8), kernel) > 0
+        p = pts @ v.R.T + v.t
+        uv = p @ v.K.T
+        u = np.round(uv[:, 0] / uv[:, 2]).astype(np.int64)
+        w = np.round(uv[:, 1] / uv[:, 2]).astype(np.int64)
+        h, wd = m.shape
+        inside = (p[:, 2] > 0) & (u >= 0) & (u < wd) & (w >= 0) & (w < h)
+        out = np.zeros(len(pts), bool)
+        out[inside] = ~m[w[inside], u[inside]]
+        votes += out
+    bad = votes >= min(CARVE_VOTES, len(masked))
+    keep = ~bad[mesh.faces].any(axis=1)
+    log.info("clean: masks carve away %d of %d faces", int((~keep).sum()), len(keep))
+    mesh.update_faces(keep)
+    mesh.remove_unreferenced_vertices()
+    return mesh
+
+
+def drop_floor(mesh: trimesh.Trimesh, *, tolerance: float) -> tuple[trimesh.Trimesh, bool]:
+    """Cut a floor, table or turntable plane (+Y up frame) and everything below it."""
+    normals = mesh.vertex_normals
+    up = normals[:, 1] > 0.8
+    if up.sum() < FLOOR_SHARE * len(mesh.vertices):
+        return mesh, False
+    pc = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(mesh.vertices[up]))
+    plane, inliers = pc.segment_plane(distance_threshold=tolerance, ransac_n=3, num_iterations=300)
+    a, b, c, d = plane
+    if abs(b) < 0.95 or len(inliers) < FLOOR_SHARE * len(mesh.vertices):
+        return mesh, False
+    height = -(a * mesh.vertices[:, 0] + c * mesh.vertices[:, 2] + d) / b
+    below = mesh.vertices[:, 1] < height - 2 * tolerance
+    if below.mean() > FLOOR_BELOW_SHARE:
+        return mesh, False  # an inner floor (a bowl's), not the ground
+    above = mesh.vertices[:, 1] > height + 2 * tolerance
+    keep = above[mesh.faces].all(axis=1)
+    mesh.update_faces(keep)
+    mesh.remove_unreferenced_vertices()
+    log.info("clean: dropped a floor plane holding %d vertices", len(inliers))
+    return mesh, True
+
+
+def keep_main_pieces(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """Keep the largest connected piece and the pieces close to its size, nearest the origin first."""
+    pieces = mesh.split(only_watertight=False)
+    if not pieces:
+        raise InvalidImage("clean: nothing is left of the object; check the masks or shoot against a plainer background")
+    pieces = sorted(pieces, key=lambda m: len(m.faces), reverse=True)
+    big = [p for p in pieces if len(p.faces) >= MIN_PIECE_SHARE * len(pieces[0].faces)]
+    # the object is where the cameras look (the origin); far-off pieces are background
+    size = np.linalg.norm(big[0].extents)
+    big = [p for p in big if np.linalg.norm(p.bounds.mean(0)) < 1.5 * size]
+    out = trimesh.util.concatenate(big or pieces[:1])
+    log.info("clean: kept %d of %d pieces", len(big), len(pieces))
+    return out
+
+
+def decimate(mesh: trimesh.Trimesh, *, faces: int) -> trimesh.Trimesh:
+    """Quadric decimation to at most `faces` faces, colours kept."""
+    if len(mesh.faces) <= faces:
+        return mesh
+    o = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(mesh.vertices), o3d.utility.Vector3iVector(mesh.faces))
+    o.vertex_colors = o3d.utility.Vector3dVector(mesh.visual.vertex_colors[:, :3] / 255.0)
+    o = o.simplify_quadric_decimation(faces)
+    o.remove_degenerate_triangles()
+    o.remove_unreferenced_vertices()
+    colours = (np.asarray(o.vertex_colors) * 255).round().astype(np.uint8)
+    return trimesh.Trimesh(np.asarray(o.vertices), np.asarray(o.triangles), vertex_colors=colours, process=True)

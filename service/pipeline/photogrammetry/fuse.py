@@ -1,0 +1,93 @@
+"""
+fuse.py
+-------
+
+Depth maps to a mesh: a truncated signed-distance volume (open3d's scalable
+TSDF, CPU) integrates every filtered depth map with its colours, marching
+cubes extracts the surface. The voxel size follows the object: its extent
+(from the depth points) divided by `resolution`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import open3d as o3d
+import open3d.core as o3c
+import trimesh
+
+from service.errors import InvalidImage
+from service.pipeline.photogrammetry.dense import DepthMap
+from service.pipeline.photogrammetry.dense import _backproject
+
+log = logging.getLogger(__name__)
+
+# depth pixels a set needs in total before fusion is worth trying
+MIN_DEPTH_PIXELS = 5000
+# truncation band of the signed distance, in voxels
+TRUNC_VOXELS = 4.0
+# a surface needs this much accumulated weight (about views) to be kept
+MIN_WEIGHT = 2.0
+
+
+def object_extent(maps: list[DepthMap], *, sample: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
+    """Robust (2, 3) bounds of the depth points of all views."""
+    rng = np.random.default_rng(0)
+    pts = []
+    for dm in maps:
+        ys, xs = np.nonzero(dm.depth)
+        if len(ys) == 0:
+            continue
+        pick = rng.choice(len(ys), min(len(ys), sample // len(maps) + 1), replace=False)
+        pts.append(_backproject(dm.view, xs[pick], ys[pick], dm.depth[ys[pick], xs[pick]]))
+    if not pts or sum(len(p) for p in pts) < MIN_DEPTH_PIXELS // 10:
+        raise InvalidImage(
+            "dense: almost no surface could be matched between photos; the object needs visible texture "
+            "and even light (no glare); shoot with more overlap"
+        )
+    pts = np.concatenate(pts)
+    return np.percentile(pts, [0.5, 99.5], axis=0)
+
+
+def tsdf_fuse(maps: list[DepthMap], *, resolution: int = 256) -> trimesh.Trimesh:
+    """Fuse depth maps (open3d VoxelBlockGrid; the legacy ScalableTSDFVolume of the 0.20 CPU wheel extracts nothing) into a vertex-coloured mesh in SfM coordinates."""
+    total = sum(int((dm.depth > 0).sum()) for dm in maps)
+    if total < MIN_DEPTH_PIXELS:
+        raise InvalidImage(
+            f"dense: only {total} pixels got a reliable depth; the object needs visible texture and even "
+            "light, and the photos more overlap"
+        )
+    lo, hi = object_extent(maps)
+    voxel = float((hi - lo).max()) / resolution
+    vbg = o3d.t.geometry.VoxelBlockGrid(
+        attr_names=("tsdf", "weight", "color"),
+        attr_dtypes=(o3c.float32, o3c.float32, o3c.float32),
+        attr_channels=(1, 1, 3),
+        voxel_size=voxel,
+        block_resolution=8,
+        block_count=max(20000, resolution**2),
+        device=o3c.Device("CPU:0"),
+    )
+    for dm in maps:
+        v = dm.view
+        depth = o3d.t.geometry.Image(o3c.Tensor(np.ascontiguousarray(dm.depth, dtype=np.float32)))
+        color = o3d.t.geometry.Image(o3c.Tensor(dm.image.astype(np.float32) / 255.0))
+        intr = o3c.Tensor(v.K, o3c.float64)
+        ext = np.eye(4)
+        ext[:3, :3] = v.R
+        ext[:3, 3] = v.t
+        ext = o3c.Tensor(ext, o3c.float64)
+        far = float(dm.depth.max()) * 1.01 + 1e-6
+        blocks = vbg.compute_unique_block_coordinates(depth, intr, ext, depth_scale=1.0, depth_max=far, trunc_voxel_multiplier=TRUNC_VOXELS)
+        vbg.integrate(blocks, depth, color, intr, ext, depth_scale=1.0, depth_max=far, trunc_voxel_multiplier=TRUNC_VOXELS)
+    mesh = vbg.extract_triangle_mesh(weight_threshold=MIN_WEIGHT)
+    verts = mesh.vertex.positions.numpy().astype(np.float64)
+    faces = mesh.triangle.indices.numpy().astype(np.int64)
+    colours = (np.clip(mesh.vertex.colors.numpy(), 0, 1) * 255).round().astype(np.uint8)
+    if len(faces) == 0:
+        raise InvalidImage("dense: the depth maps do not agree on a surface; shoot with more overlap")
+    out = trimesh.Trimesh(verts, faces, vertex_colors=colours, process=True)
+    out.metadata["voxel"] = voxel
+    log.info("fuse: %d depth pixels -> %d faces at voxel %.4g", total, len(out.faces), voxel)
+    return out

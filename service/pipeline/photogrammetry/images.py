@@ -1,0 +1,244 @@
+"""
+images.py
+---------
+
+Photo preparation for photogrammetry: find the photos and their masks in an
+upload, decode them (JPEG, PNG, TIFF, HEIC), turn them upright from EXIF,
+downscale them to the job's size cap (memory is bounded by it), read the
+focal length from EXIF, and drop blurred and duplicate photos with a reason.
+
+Masks are optional files named `<photo>_mask.<ext>`, white on the object.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+from PIL import ImageOps
+
+from service.errors import InvalidImage
+
+log = logging.getLogger(__name__)
+
+PHOTO_EXTS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
+MIN_PHOTOS = 8
+DEFAULT_MAX_SIDE = 1600
+# a photo whose sharpness is below this share of the set's median is blurred
+BLUR_RATIO = 0.3
+# dHash bits that may differ between two photos that are still duplicates
+DUPLICATE_BITS = 3
+# 35 mm film diagonal, for EXIF FocalLengthIn35mmFilm
+FILM_DIAGONAL_MM = 43.267
+
+try:  # HEIC/HEIF decoder: registered once, needed only for iPhone photos
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:  # pragma: no cover - installed with the service
+    pillow_heif = None
+
+
+@dataclass
+class Photo:
+    """One prepared photo.
+
+    Parameters
+    ----------
+    name : str
+      File name of the prepared JPEG (unique, the upload's stem + .jpg).
+    path : Path
+      The prepared, upright, downscaled image.
+    size : (int, int)
+      Prepared width and height in pixels.
+    scale : float
+      Prepared size / original size (1.0 when not downscaled).
+    focal_px : float or None
+      Focal length in prepared pixels from EXIF, None when EXIF has none.
+    camera : str
+      Camera make, model and original size, to spot mixed cameras.
+    mask : Path or None
+      Prepared mask (PNG, 255 on the object), same size as the photo.
+    """
+
+    name: str
+    path: Path
+    size: tuple[int, int]
+    scale: float
+    focal_px: float | None
+    camera: str
+    mask: Path | None = None
+    sharpness: float = 0.0
+    source: str = ""
+    hash: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
+
+
+def find_photos(files: list[Path]) -> tuple[list[Path], dict[str, Path]]:
+    """Split uploaded files into photos and masks keyed by their photo's stem."""
+    photos, masks = [], {}
+    for f in sorted(files, key=lambda p: p.name):
+        if f.suffix.lower() not in PHOTO_EXTS or f.name.startswith("."):
+            continue
+        if f.stem.lower().endswith("_mask"):
+            masks[f.stem[: -len("_mask")].lower()] = f
+        else:
+            photos.append(f)
+    return photos, masks
+
+
+def prepare_photos(files: list[Path], work: Path, *, max_side: int = DEFAULT_MAX_SIDE) -> tuple[list[Photo], dict]:
+    """Decode, orient, downscale and vet the photos of an upload.
+
+    Returns
+    -------
+    photos : list of Photo
+      The photos kept, in name order.
+    report : dict
+      {"photos": n uploaded, "masks": n, "max_side": cap, "downscaled": n,
+      "dropped": {name: reason}} for the manifest.
+    """
+    paths, masks = find_photos(files)
+    if len(paths) < MIN_PHOTOS:
+        raise InvalidImage(
+            f"photos: {len(paths)} photo(s) uploaded, photogrammetry needs at least {MIN_PHOTOS}; "
+            "photograph the object all round, about every 10-15 degrees, in two or three rings"
+        )
+    out = work / "images"
+    out.mkdir(parents=True, exist_ok=True)
+    (work / "masks").mkdir(exist_ok=True)
+    photos, seen = [], set()
+    for p in paths:
+        name = _unique(p.stem, seen) + ".jpg"
+        photo = _prepare_one(p, out / name, max_side)
+        mask = masks.get(p.stem.lower())
+        if mask is not None:
+            photo.mask = _prepare_mask(mask, work / "masks" / (name + ".png"), photo.size)
+        photos.append(photo)
+    dropped = _vet(photos)
+    kept = [ph for ph in photos if ph.name not in dropped]
+    cameras = sorted({ph.camera for ph in kept})
+    if len(cameras) > 1:
+        counts = {c: sum(ph.camera == c for ph in kept) for c in cameras}
+        raise InvalidImage(
+            "photos: the set mixes cameras or image sizes ("
+            + "; ".join(f"{n} x {c}" for c, n in counts.items())
+            + "); upload the photos of one camera at one setting"
+        )
+    if len(kept) < MIN_PHOTOS:
+        reasons = "; ".join(f"{k}: {v}" for k, v in list(dropped.items())[:5])
+        raise InvalidImage(
+            f"photos: only {len(kept)} of {len(photos)} photos are usable ({reasons}); "
+            f"photogrammetry needs at least {MIN_PHOTOS} sharp, different photos"
+        )
+    report = {
+        "photos": len(photos),
+        "masks": sum(ph.mask is not None for ph in kept),
+        "max_side": max_side,
+        "downscaled": sum(ph.scale < 1 for ph in photos),
+        "scale": round(min(ph.scale for ph in photos), 4),
+        "size": list(kept[0].size),
+        "focal_from_exif": kept[0].focal_px is not None,
+        "dropped": dropped,
+    }
+    if report["downscaled"]:
+        log.info("photos: %d downscaled to at most %d px", report["downscaled"], max_side)
+    return kept, report
+
+
+def _unique(stem: str, seen: set) -> str:
+    name, i = stem, 1
+    while name.lower() in seen:
+        i += 1
+        name = f"{stem}-{i}"
+    seen.add(name.lower())
+    return name
+
+
+def _prepare_one(src: Path, dst: Path, max_side: int) -> Photo:
+    try:
+        with Image.open(src) as im:
+            exif = im.getexif()
+            w0, h0 = im.size
+            im = ImageOps.exif_transpose(im).convert("RGB")
+    except Exception as e:  # noqa: BLE001 - any decoder failure is the photo's fault
+        raise InvalidImage(f"photos: {src.name} cannot be decoded ({e}); upload JPEG, PNG, TIFF or HEIC") from e
+    w, h = im.size
+    scale = min(1.0, max_side / max(w, h))
+    if scale < 1:
+        im = im.resize((round(w * scale), round(h * scale)), Image.LANCZOS)
+    im.save(dst, quality=95)
+    grey = np.asarray(im.convert("L"), dtype=np.float32)
+    focal = _exif_focal(exif, (w0, h0))
+    make = f"{exif.get(0x010F, '')} {exif.get(0x0110, '')}".strip() or "unknown camera"
+    return Photo(
+        name=dst.name,
+        path=dst,
+        size=im.size,
+        scale=scale,
+        focal_px=None if focal is None else focal * scale,
+        camera=f"{make} {max(w, h)}x{min(w, h)}",
+        sharpness=_sharpness(grey),
+        source=src.name,
+        hash=_dhash(grey),
+    )
+
+
+def _prepare_mask(src: Path, dst: Path, size: tuple[int, int]) -> Path:
+    with Image.open(src) as im:
+        im = ImageOps.exif_transpose(im).convert("L")
+        if im.size != size:
+            im = im.resize(size, Image.BILINEAR)
+        m = (np.asarray(im) > 127).astype(np.uint8) * 255
+    Image.fromarray(m).save(dst)
+    return dst
+
+
+def _exif_focal(exif, size: tuple[int, int]) -> float | None:
+    """Focal length in original pixels from EXIF, or None."""
+    sub = exif.get_ifd(0x8769)
+    w, h = size
+    f35 = sub.get(0xA405)
+    fmm = sub.get(0x920A)
+    res = sub.get(0xA20E)
+    unit = {2: 25.4, 3: 10.0, 4: 1.0}.get(int(sub.get(0xA210, 2) or 2))
+    try:
+        if fmm and res and unit:
+            xdim = float(sub.get(0xA002) or max(w, h))
+            return float(fmm) * float(res) / unit * max(w, h) / xdim
+        if f35:
+            return float(f35) * np.hypot(w, h) / FILM_DIAGONAL_MM
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return None
+
+
+def _sharpness(grey: np.ndarray) -> float:
+    small = cv2.resize(grey, None, fx=800 / max(grey.shape), fy=800 / max(grey.shape), interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(small, cv2.CV_32F).var())
+
+
+def _dhash(grey: np.ndarray) -> np.ndarray:
+    small = cv2.resize(grey, (17, 16), interpolation=cv2.INTER_AREA)
+    return (small[:, 1:] > small[:, :-1]).ravel()
+
+
+def _vet(photos: list[Photo]) -> dict[str, str]:
+    """{name: reason} for blurred photos and duplicates of an earlier photo."""
+    dropped = {}
+    median = float(np.median([p.sharpness for p in photos]))
+    for p in photos:
+        if p.sharpness < BLUR_RATIO * median:
+            dropped[p.name] = f"blurred (sharpness {p.sharpness:.0f} vs {median:.0f} for the set): reshoot it in focus"
+    for i, p in enumerate(photos):
+        for q in photos[:i]:
+            if q.name not in dropped and int((p.hash != q.hash).sum()) <= DUPLICATE_BITS:
+                dropped.setdefault(p.name, f"duplicate of {q.source}: move the camera between shots")
+                break
+    for name, why in dropped.items():
+        log.info("photos: dropped %s: %s", name, why)
+    return dropped
