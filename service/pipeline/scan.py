@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from service.errors import InvalidScan
+from service.pipeline import constants as tol
 from service.pipeline import run_recipe
 from service.pipeline.exchange import load
 from service.pipeline.exchange.gltf_write import write_glb
@@ -40,7 +41,11 @@ def scan_recipe(metadata: dict) -> list[tuple[str, dict]]:
 def process_scan(files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
     """Turn an uploaded scan into derivatives; return the manifest body."""
     progress(5, "load")
-    scene = load(files, max_faces=options.get("max_faces", 5_000_000))
+    scene = load(
+        files,
+        max_faces=options.get("max_faces", tol.DEFAULT_MAX_FACES),
+        max_image_pixels=options.get("max_image_pixels", tol.DEFAULT_MAX_IMAGE_PIXELS),
+    )
     progress(30, "normalise")
     scene, ran = run_recipe(scene, scan_recipe(metadata))
     body = derive(scene, out_dir, metadata=metadata, options=options, progress=progress)
