@@ -69,12 +69,10 @@ def repair_mesh(mesh: trimesh.Trimesh, *, winding: bool = True) -> dict[str, int
     degenerate = int((~keep).sum())
     if degenerate:
         mesh.update_faces(keep)
-    unique = mesh.unique_faces()
-    duplicate = int(len(mesh.faces) - len(unique))
+    unique = mesh.unique_faces()  # bool mask, first of each set of identical faces
+    duplicate = int((~unique).sum())
     if duplicate:
-        mask = np.zeros(len(mesh.faces), dtype=bool)
-        mask[unique] = True
-        mesh.update_faces(mask)
+        mesh.update_faces(unique)
     mesh.remove_unreferenced_vertices()
     flipped = 0
     if winding and 0 < len(mesh.faces) <= MAX_WINDING_FACES:

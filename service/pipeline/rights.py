@@ -47,10 +47,11 @@ def xmp_packet(metadata: dict) -> dict:
     dc = dublin_core(metadata)
     packet: dict = {"@context": {"dc": DC, "xmpRights": XMP_RIGHTS, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}}
     if dc.get("title"):
-        packet["dc:title"] = {
-            "@type": "rdf:Alt",
-            "rdf:_1": [{"@language": lang, "@value": text} for lang, text in sorted(dc["title"].items(), reverse=True)],
-        }
+        # Vietnamese first (the museum's language), then English
+        titles = sorted(dc["title"].items(), reverse=True)
+        packet["dc:title"] = {"@type": "rdf:Alt"}
+        for n, (lang, text) in enumerate(titles, start=1):
+            packet["dc:title"][f"rdf:_{n}"] = {"@language": lang, "@value": text}
     if dc.get("creator"):
         packet["dc:creator"] = {"@list": [dc["creator"]]}
     if dc.get("date"):
