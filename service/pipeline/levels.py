@@ -24,6 +24,8 @@ from service.pipeline.compress import DRACO_DEFAULTS
 from service.pipeline.compress import decode_check
 from service.pipeline.compress import draco
 from service.pipeline.exchange.glb import patch_glb
+from service.pipeline.exchange.glb import read_images
+from service.pipeline.exchange.glb import replace_images
 from service.pipeline.exchange.gltf_write import GENERATOR
 from service.pipeline.exchange.gltf_write import texture_sizes
 from service.pipeline.exchange.gltf_write import write_glb
@@ -55,6 +57,7 @@ LEVELS = (
 )
 # the thumb is shrunk by this factor (faces) until it fits its byte budget
 THUMB_SHRINK = 0.6
+MAX_SHRINKS = 4
 
 
 def source_texture_size(scene: Scene) -> int:
@@ -123,14 +126,20 @@ def write_levels(
             if reports[path.name]["errors"]:
                 raise InvalidScan(f"validate: {name}.glb has glTF errors: {reports[path.name]['messages'][:2]}")
         progress(75, "compress")
-        draco([(raw[lv.name], out_dir / f"{lv.name}.glb") for lv in todo])
+        # levels that differ only in texture size share one Draco encode
+        shared = _shared_geometry(todo, scenes)
+        draco([(raw[lv.name], out_dir / f"{lv.name}.glb") for lv in todo if lv.name not in shared])
+        for name, base in shared.items():
+            replace_images(out_dir / f"{base}.glb", read_images(raw[name]), out_dir / f"{name}.glb")
         # the byte budget of the thumb: fewer faces until it fits
         for lv in todo:
-            while lv.max_bytes and (out_dir / f"{lv.name}.glb").stat().st_size > lv.max_bytes:
+            tries = 0
+            while tries < MAX_SHRINKS and lv.max_bytes and (out_dir / f"{lv.name}.glb").stat().st_size > lv.max_bytes:
                 smaller = simplify(scenes[lv.name], max_faces=int(scenes[lv.name].faces * THUMB_SHRINK))
                 if smaller.faces >= scenes[lv.name].faces or smaller.faces < 500:
                     log.warning("levels: %s stays over %d bytes", lv.name, lv.max_bytes)
                     break
+                tries += 1
                 scenes[lv.name] = smaller
                 raw[lv.name] = _write_raw(smaller, work, lv, copyright, extensions)
                 reports[raw[lv.name].name] = validate_gltf(raw[lv.name])[0]
@@ -155,10 +164,22 @@ def write_levels(
                 recipe=[
                     {"step": "simplify", "options": {"max_faces": lv.max_faces}, "reused_source": level_scene is scene},
                     {"step": "textures", "options": {"max_size": lv.texture, "jpeg_quality": 88}},
-                    {"step": "draco", "options": DRACO_DEFAULTS, "tool": "glTF-Transform 4.5.1"},
+                    {"step": "draco", "options": DRACO_DEFAULTS, "tool": "glTF-Transform 4.5.1", "geometry_of": shared.get(lv.name, lv.name)},
                 ],
             )
     return files, serves, scenes
+
+
+def _shared_geometry(todo: list[Level], scenes: dict[str, Scene]) -> dict[str, str]:
+    # level name -> earlier level with the very same Scene (only textures differ)
+    shared, first = {}, {}
+    for lv in todo:
+        key = id(scenes[lv.name])
+        if key in first and lv.role == "web":
+            shared[lv.name] = first[key]
+        else:
+            first.setdefault(key, lv.name)
+    return shared
 
 
 def _write_raw(scene: Scene, work: Path, level: Level, copyright, extensions) -> Path:

@@ -23,6 +23,10 @@ from service.pipeline.scene import Scene
 log = logging.getLogger(__name__)
 
 _SRGB = ImageCms.createProfile("sRGB")
+# attributes under which resized images and encoded bytes are kept on an image
+# object (not in `image.info`, which Pillow copies into every derived image)
+_FITS = "_heritage_ar_fits"
+_ENCODED = "_heritage_ar_encoded"
 # slots whose pixels are colours; normal/occlusion/roughness maps are data
 _COLOUR_SLOTS = ("baseColorTexture", "emissiveTexture", "image")
 
@@ -75,12 +79,20 @@ def srgb_image(image: Image.Image, *, colour: bool = True) -> tuple[Image.Image,
 
 
 def fit(image: Image.Image, size: int | None) -> Image.Image:
-    """Shrink an image so its longer side is at most `size` (never enlarge); LANCZOS."""
+    """Shrink an image so its longer side is at most `size` (never enlarge); LANCZOS.
+
+    Results are kept on the source image object, so the levels that share a size
+    (web-2048, ar, ar.usdz) resize once.
+    """
     if size is None or max(image.size) <= size:
         return image
-    scale = size / max(image.size)
-    target = (max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale)))
-    return image.resize(target, Image.Resampling.LANCZOS)
+    cache = _memo(image, _FITS)
+    if size not in cache:
+        scale = size / max(image.size)
+        target = (max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale)))
+        # reducing_gap: box-reduce first, then LANCZOS; 4x faster on 4K, same result to the eye
+        cache[size] = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return cache[size]
 
 
 def encode(image: Image.Image, *, quality: int = 88) -> tuple[bytes, str]:
@@ -92,6 +104,13 @@ def encode(image: Image.Image, *, quality: int = 88) -> tuple[bytes, str]:
     mime : str
       "image/jpeg" or "image/png".
     """
+    cache = _memo(image, _ENCODED)
+    if quality not in cache:
+        cache[quality] = _encode(image, quality)
+    return cache[quality]
+
+
+def _encode(image: Image.Image, quality: int) -> tuple[bytes, str]:
     buf = io.BytesIO()
     if _has_alpha(image) and image.convert("RGBA").getextrema()[3][0] < 255:
         image.convert("RGBA").save(buf, format="PNG", optimize=False, compress_level=6)
@@ -107,3 +126,11 @@ def _has_alpha(image: Image.Image) -> bool:
 def image_key(image: Image.Image) -> bytes:
     """Content key of an image: loaders hand the same texture to several meshes as copies."""
     return hashlib.sha1(image.tobytes()).digest() + repr((image.mode, image.size)).encode()
+
+
+def _memo(image: Image.Image, name: str) -> dict:
+    cache = getattr(image, name, None)
+    if cache is None:
+        cache = {}
+        setattr(image, name, cache)
+    return cache

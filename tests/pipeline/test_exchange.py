@@ -219,14 +219,20 @@ def test_off_vertex_colours(tmp_path):
     assert mesh.visual.vertex_colors[:, :3].tolist() == [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
 
 
-def test_round_trip_usdz_loads(tmp_path):
+def test_our_usdz_loads_back(tmp_path):
     from service.pipeline.usdz import write_usdz
-    from service.pipeline.scene import Scene
+    from tests.pipeline.scenes import uv_sphere
 
     box = trimesh.creation.box(extents=[0.2, 0.3, 0.1])
-    box.visual = box.visual.to_color()
-    box.visual.vertex_colors = np.tile([10, 200, 30, 255], (len(box.vertices), 1))
-    path = write_usdz(Scene(meshes=[box], unit="m", up="+Y"), tmp_path / "box.usdz", metadata={})
+    box.visual = trimesh.visual.ColorVisuals(box, vertex_colors=np.tile([10, 200, 30, 255], (len(box.vertices), 1)))
+    textured = uv_sphere(subdivisions=3, texture=64)
+    textured.meshes.append(box)
+    path = write_usdz(textured, tmp_path / "two.usdz", metadata={})
     scene = load([path])
-    assert scene.faces == 12
-    assert scene.bounds[1] - scene.bounds[0] == pytest.approx([0.2, 0.3, 0.1])
+    assert scene.faces == 12 + 1280
+    sphere, cube = scene.meshes
+    assert sphere.visual.material.baseColorTexture.size == (64, 64)
+    # UVs survive the round trip (same range, so the texture maps the same way)
+    assert np.allclose(np.sort(sphere.visual.uv, axis=0)[[0, -1]], np.sort(textured.meshes[0].visual.uv, axis=0)[[0, -1]], atol=1e-6)
+    assert cube.visual.vertex_colors[0].tolist() == [10, 200, 30, 255]
+    assert cube.bounds[1] - cube.bounds[0] == pytest.approx([0.2, 0.3, 0.1])
