@@ -171,7 +171,12 @@ def check_usdz(path: str | Path) -> dict:
     path = Path(path)
     messages: list[str] = []
     arkit = _package_rules(path, messages)
-    stage = Usd.Stage.Open(str(path))
+    try:
+        stage = Usd.Stage.Open(str(path))
+    except Exception as e:  # noqa: BLE001 - Tf raises its own error types for broken packages
+        messages.append(f"usdz: the package cannot be opened ({str(e).strip().splitlines()[-1][:200]})")
+        arkit.update(default_prim=False, meters_per_unit=False, up_axis=False)
+        return {"errors": len(messages), "messages": messages[:20], "validators": 0, "arkit": arkit}
     arkit["default_prim"] = bool(stage.GetDefaultPrim())
     arkit["meters_per_unit"] = stage.HasAuthoredMetadata("metersPerUnit")
     arkit["up_axis"] = stage.HasAuthoredMetadata("upAxis") and UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.y

@@ -188,3 +188,27 @@ def test_bad_limits_fail_with_a_reason(tmp_path, obj_zip, corpus):
         shutil.copy(corpus / "formats/duck-gltf" / name, upload / name)
     with pytest.raises(MissingFile, match="DuckCM.png"):
         process([upload / "Duck.gltf", upload / "Duck0.bin"], tmp_path / "c", metadata={})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("rel", "faces"),
+    [
+        pytest.param("scans/bali-mask", 100000, id="bali-mask-gltf"),
+        pytest.param("scans/sea-turtle/sea_turtle-150k-2048-medium.glb", 150000, id="sea-turtle-draco"),
+        pytest.param("scans/igea/igea.ply", 268686, id="igea-strips"),
+    ],
+)
+def test_corpus_scan_derivatives(tmp_path, rel, faces):
+    manifest = process([CORPUS / rel], tmp_path / "out", metadata=METADATA)
+    files = manifest["files"]
+    assert files["master.glb"]["faces"] == faces
+    assert files["master.glb"]["validation"]["errors"] == 0
+    assert files["thumb.glb"]["faces"] <= 20000 and files["thumb.glb"]["bytes"] <= 200_000
+    assert files["ar.glb"]["faces"] <= 100000
+    assert all(e["faces"] <= 150000 for e in files.values() if e["role"] == "web")
+    assert files["ar.usdz"]["validation"]["errors"] == 0
+    for entry in files.values():
+        if entry["role"] in ("thumb", "web", "ar"):
+            assert entry["validation"]["uncompressed"]["errors"] == 0
+            assert entry["validation"]["decoded"]["draco"]
