@@ -47,17 +47,29 @@ SCANS = [
 ]
 
 
+# Linux carries the parent's peak RSS into a forked child across exec, so a
+# child of this (large) process would report our memory. A small wrapper
+# process starts the tool instead and reports its peak RSS (with children).
+_WRAPPER = (
+    "import os, subprocess, sys, resource\n"
+    "p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(str(max(usage.ru_maxrss, kids)))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def timed(cmd: list[str], **kw) -> tuple[float, int]:
-    """Run a command; return (wall seconds, peak RSS in MB of that child)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    err = proc.stderr.read().decode(errors="replace")
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise RuntimeError(f"{cmd[0]} failed: {err[-500:]}")
-    return wall, usage.ru_maxrss // 1024
+    """Run a command; return (wall seconds, peak RSS in MB of the command and its children)."""
+    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "-S", "-c", _WRAPPER, rss.name, *cmd], stderr=subprocess.PIPE, **kw)
+        wall = time.perf_counter() - t0
+        if done.returncode:
+            raise RuntimeError(f"{cmd[0]} failed: {done.stderr.decode(errors='replace')[-500:]}")
+        peak = int(Path(rss.name).read_text() or 0)
+    return wall, peak // 1024
 
 
 def as_glb(src: Path, work: Path) -> Path:
@@ -135,6 +147,7 @@ def bench(name: str, src: Path, work: Path) -> list[dict]:
             mesh = load_mesh(res.get("measure", {}).get(level, path))
             err = compare(ref, mesh)
             row[f"{level}_bytes"] = path.stat().st_size
+            row[f"{level}_tex_px"] = _texture_px(path)
             row[f"{level}_faces"] = len(mesh.faces)
             for k, v in err.items():
                 row[f"{level}_{k}"] = v
@@ -146,6 +159,18 @@ def bench(name: str, src: Path, work: Path) -> list[dict]:
     return rows
 
 
+def _texture_px(path: Path) -> int | None:
+    # largest image side in a GLB, from the image headers
+    import io
+
+    from PIL import Image
+
+    from service.pipeline.exchange.glb import read_images
+
+    sizes = [max(Image.open(io.BytesIO(data)).size) for data, _, _ in read_images(path)]
+    return max(sizes, default=None)
+
+
 def _line(row: dict) -> str:
     def f(x, fmt):
         return "-" if x is None else format(x, fmt)
@@ -153,7 +178,7 @@ def _line(row: dict) -> str:
     parts = [f"{row['input'][:22]:22s}", f"{row['tool']:14s}", f"{row['wall_s']:7.2f}s", f"{row['rss_mb']:5d}MB"]
     for lv in LEVELS:
         parts.append(
-            f"{lv}:{row[f'{lv}_faces']:>7,}f {row[f'{lv}_bytes'] / 1e3:8.0f}KB ch {f(row[f'{lv}_chamfer'], '.1e')}"
+            f"{lv}:{row[f'{lv}_faces']:>7,}f {row[f'{lv}_tex_px'] or 0:>4}px {row[f'{lv}_bytes'] / 1e3:6.0f}KB ch {f(row[f'{lv}_chamfer'], '.1e')}"
             f" hd {f(row[f'{lv}_hausdorff'], '.1e')} tex {f(row[f'{lv}_tex_err'], '.3f')}"
         )
     return " | ".join(parts)

@@ -28,6 +28,7 @@ from service.pipeline.metadata import copyright_line
 from service.pipeline.metadata import height_metres
 from service.pipeline.rights import gltf_extensions
 from service.pipeline.scene import Scene
+from service.pipeline.simplify import simplify
 from service.pipeline.usdz import check_usdz
 from service.pipeline.usdz import write_usdz
 from service.pipeline.validate import validate_gltf
@@ -35,6 +36,9 @@ from service.pipeline.validate import validate_gltf
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
+
+# the master keeps the upload's resolution up to this many faces
+MASTER_FACES = 1_000_000
 
 
 def scan_recipe(metadata: dict) -> list[tuple[str, dict]]:
@@ -90,7 +94,9 @@ def derive(scene: Scene, out_dir: Path, *, metadata: dict, options: dict, progre
     copyright = copyright_line(metadata)
     extensions = gltf_extensions(metadata)
     progress(50, "write")
-    master = write_glb(scene, out_dir / "master.glb", copyright=copyright, asset_extensions=extensions)
+    # the master is the upload as it came, up to MASTER_FACES (DESIGN.md §3)
+    master_scene = simplify(scene, max_faces=MASTER_FACES)
+    master = write_glb(master_scene, out_dir / "master.glb", copyright=copyright, asset_extensions=extensions)
     progress(60, "validate")
     report = validate_gltf(master)[0]
     if report["errors"]:
@@ -103,14 +109,17 @@ def derive(scene: Scene, out_dir: Path, *, metadata: dict, options: dict, progre
             master,
             role="master",
             level="master",
-            faces=scene.faces,
-            vertices=scene.vertices,
+            faces=master_scene.faces,
+            vertices=master_scene.vertices,
             bounds=[lo.round(6).tolist(), hi.round(6).tolist()],
             texture_size=max((max(s) for s in sizes), default=None),
             textures=sizes,
             compression=None,
             validation=report,
-            recipe=[{"step": "write_glb", "options": {"texture_size": None}}],
+            recipe=[
+                {"step": "simplify", "options": {"max_faces": MASTER_FACES}, "reused_source": master_scene is scene},
+                {"step": "write_glb", "options": {"texture_size": None, "compression": None}},
+            ],
         )
     }
     files, variants, scenes = write_levels(
