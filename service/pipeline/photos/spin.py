@@ -1,0 +1,237 @@
+"""
+spin.py
+-------
+
+The ring flow: an ordered series of photos of an object on a turntable
+becomes a 360° spin set: colour- and exposure-matched frames, cropped to one
+box centred on the turntable's axis, at two or three sizes
+(`spin-<size>-<nnn>.jpg`), a `spin.json` listing them for the viewer in
+`service/static/spin/`, and `spin.mp4`.
+
+NOTES
+-----
+- Order is natural file-name order (IMG_8839 ... IMG_8860), as cameras number
+  a series; masks named `*_mask.*` are left out.
+- Exposure: each frame's gain per channel (linear light) brings the median of
+  its outer band (the backdrop) to the ring's median backdrop, clamped to
+  ±30 % so a frame where the object fills the band is not blown out.
+- Centring: ONE crop box for every frame, centred on the mean horizontal
+  centroid of the object (the turntable axis). Re-centring each frame on its
+  own centroid would make an off-centre object wobble as it turns.
+- Decoding uses JPEG DCT scaling (`Image.draft`), so the 22 frames of the
+  5184x3456 socketed-axe ring decode at 1/2 size without full-size pixels.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image
+
+from service.errors import InvalidPhotoSet
+from service.pipeline import constants as tol
+from service.pipeline.manifest import describe_file
+from service.pipeline.photos.flat import photo_files
+from service.pipeline.photos.icc import srgb_decode
+from service.pipeline.photos.icc import srgb_encode
+from service.pipeline.photos.images import load_photo
+from service.pipeline.photos.images import open_checked
+from service.pipeline.photos.video import write_mp4
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+
+SPIN_DEFAULTS = {
+    "sizes": (512, 1024, 2048),  # long side of each frame set, pixels
+    "min_frames": 12,
+    "max_frames": 360,
+    "band": 0.04,  # outer band taken as backdrop, share of the short side
+    "max_gain": 1.3,
+    "margin": 0.08,  # space kept around the object, share of the crop
+    "quality": 85,
+    "video_side": 1080,  # long side of spin.mp4
+    "video_seconds": 6.0,  # at least this long: the turn repeats
+    "video_fps": 10.0,
+}
+
+
+def ring_files(files: list[Path]) -> list[Path]:
+    """The ring's photos in order, masks left out."""
+    return [f for f in photo_files(files) if not f.stem.lower().rstrip("_- ").endswith("mask")]
+
+
+def _oriented_size(path: Path, max_pixels: int) -> tuple[int, int]:
+    with open_checked(path, max_pixels=max_pixels) as im:
+        w, h = im.size
+        return (h, w) if im.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
+
+
+def check_ring(paths: list[Path], *, max_pixels: int, min_frames: int, max_frames: int) -> tuple[int, int]:
+    """Refuse rings that are too short, too long or of mixed sizes; return (w, h)."""
+    if len(paths) < min_frames:
+        raise InvalidPhotoSet(
+            f"ring: {len(paths)} photo(s); a spin set needs at least {min_frames} photos taken all around "
+            "the object (every 30° or closer). For one or two photos of a flat artefact use kind \"flat\""
+        )
+    if len(paths) > max_frames:
+        raise InvalidPhotoSet(f"ring: {len(paths)} photos, over the limit of {max_frames}; upload every 2nd or 3rd frame")
+    sizes: dict[tuple[int, int], list[str]] = {}
+    for p in paths:
+        sizes.setdefault(_oriented_size(p, max_pixels), []).append(p.name)
+    if len(sizes) > 1:
+        common = max(sizes, key=lambda s: len(sizes[s]))
+        odd = [f"{n} ({w}x{h})" for (w, h), names in sizes.items() if (w, h) != common for n in names[:3]]
+        raise InvalidPhotoSet(
+            f"ring: photos of mixed sizes; most are {common[0]}x{common[1]} but {', '.join(odd)} differ. "
+            "Export every frame of the ring at the same size and crop"
+        )
+    return next(iter(sizes))
+
+
+def _band_median(lin: np.ndarray, band: float) -> np.ndarray:
+    h, w = lin.shape[:2]
+    b = max(1, int(min(h, w) * band))
+    edge = np.concatenate([lin[:b].reshape(-1, 3), lin[-b:].reshape(-1, 3), lin[:, :b].reshape(-1, 3), lin[:, -b:].reshape(-1, 3)])
+    return np.median(edge, axis=0)
+
+
+def match_exposure(frames: list[np.ndarray], *, band: float, max_gain: float) -> tuple[list[np.ndarray], list[list[float]]]:
+    """Scale each frame's channels so its backdrop matches the ring's median backdrop."""
+    small = [f[:: max(1, f.shape[0] // 200), :: max(1, f.shape[1] // 200)] for f in frames]
+    backdrops = np.array([_band_median(srgb_decode(s / 255.0), band) for s in small])
+    target = np.median(backdrops, axis=0)
+    gains = np.clip(target / np.maximum(backdrops, 1e-4), 1 / max_gain, max_gain)
+    levels = srgb_decode(np.arange(256) / 255.0)
+    out = []
+    for frame, gain in zip(frames, gains):
+        luts = [np.clip(srgb_encode(levels * g) * 255 + 0.5, 0, 255).astype(np.uint8) for g in gain]
+        out.append(np.stack([luts[c][frame[..., c]] for c in range(3)], axis=-1))
+    return out, gains.round(4).tolist()
+
+
+def crop_box(frames: list[np.ndarray], *, band: float, margin: float) -> tuple[tuple[int, int, int, int], bool]:
+    """One (x0, y0, x1, y1) box for the whole ring, centred on the turntable axis.
+
+    Returns the box and whether an object was found (else the whole frame).
+    """
+    h, w = frames[0].shape[:2]
+    step = max(1, max(h, w) // 256)
+    boxes, centres = [], []
+    for f in frames:
+        s = f[::step, ::step].astype(np.float32)
+        sh, sw = s.shape[:2]
+        bg = _band_median(s, band)
+        diff = np.abs(s - bg).max(axis=2)
+        mask = diff > max(24.0, 3 * float(np.percentile(np.abs(s[: max(1, int(sh * band))] - bg).max(axis=2), 95)))
+        if mask.mean() < 0.002 or mask.mean() > 0.85:
+            continue
+        ys, xs = np.nonzero(mask)
+        x0, x1 = np.percentile(xs, [0.5, 99.5])
+        y0, y1 = np.percentile(ys, [0.5, 99.5])
+        boxes.append((x0 * step, y0 * step, (x1 + 1) * step, (y1 + 1) * step))
+        centres.append(xs.mean() * step)
+    if len(boxes) < len(frames) // 2:
+        return (0, 0, w, h), False
+    b = np.array(boxes)
+    axis = float(np.mean(centres))
+    half_w = max(axis - b[:, 0].min(), b[:, 2].max() - axis)
+    y0, y1 = b[:, 1].min(), b[:, 3].max()
+    cy, half_h = (y0 + y1) / 2, (y1 - y0) / 2
+    half_w, half_h = half_w / (1 - 2 * margin), half_h / (1 - 2 * margin)
+    aspect = w / h  # keep the camera's shape, so every device shows the same framing
+    half_w, half_h = max(half_w, half_h * aspect), max(half_h, half_w / aspect)
+    half_w, half_h = min(half_w, w / 2), min(half_h, h / 2)
+    cx = min(max(axis, half_w), w - half_w)
+    cy = min(max(cy, half_h), h - half_h)
+    return (int(round(cx - half_w)), int(round(cy - half_h)), int(round(cx + half_w)), int(round(cy + half_h))), True
+
+
+def _resize(pixels: np.ndarray, long_side: int) -> Image.Image:
+    img = Image.fromarray(pixels)
+    scale = long_side / max(img.size)
+    size = (max(2, round(img.width * scale / 2) * 2), max(2, round(img.height * scale / 2) * 2))
+    return img.resize(size, Image.Resampling.LANCZOS)
+
+
+def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
+    """Turn an ordered turntable ring into a spin set; return the manifest body."""
+    o = {**SPIN_DEFAULTS, **(options.get("spin") or {})}
+    max_pixels = options.get("max_image_pixels", tol.DEFAULT_MAX_IMAGE_PIXELS)
+    paths = ring_files(files)
+    progress(3, "check")
+    check_ring(paths, max_pixels=max_pixels, min_frames=o["min_frames"], max_frames=o["max_frames"])
+    sizes = sorted(int(s) for s in o["sizes"])
+    need = max(sizes[-1], o["video_side"])
+    frames, warnings = [], []
+    for i, p in enumerate(paths):
+        progress(5 + int(40 * i / len(paths)), "load")
+        frames.append(load_photo(p, max_pixels=max_pixels, max_side=need).pixels)
+    progress(45, "exposure")
+    frames, gains = match_exposure(frames, band=o["band"], max_gain=o["max_gain"])
+    if np.any(np.isclose(np.abs(np.log(gains)), np.log(o["max_gain"]))):
+        warnings.append("ring: exposure differs a lot between frames; some could not be matched fully")
+    box, found = crop_box(frames, band=o["band"], margin=o["margin"])
+    if not found:
+        warnings.append("ring: the object could not be told from the backdrop; frames are not cropped")
+    x0, y0, x1, y1 = box
+    crops = [f[y0:y1, x0:x1] for f in frames]
+    long_side = max(x1 - x0, y1 - y0)
+    usable = [s for s in sizes if s <= long_side] or [sizes[0]]
+    if len(usable) < len(sizes):
+        warnings.append(f"ring: frames are {long_side} px after cropping; sizes above that were skipped")
+    out_dir = Path(out_dir)
+    outputs: dict[str, dict] = {}
+    listing = []
+    for k, size in enumerate(usable):
+        progress(50 + int(30 * k / len(usable)), f"frames {size}")
+        names = []
+        for i, crop in enumerate(crops):
+            img = _resize(crop, size)
+            name = f"spin-{size}-{i:03d}.jpg"
+            img.save(out_dir / name, "JPEG", quality=o["quality"], progressive=True, optimize=True)
+            outputs[name] = describe_file(out_dir / name, role="spin-frame", size=size, frame=i, width=img.width, height=img.height)
+            names.append(name)
+        listing.append({"size": size, "width": img.width, "height": img.height, "frames": names})
+    progress(80, "video")
+    video = _write_video(crops, out_dir / "spin.mp4", o)
+    outputs["spin.mp4"] = video
+    spin = {
+        "version": 1,
+        "frames": len(crops),
+        "aspect": round((x1 - x0) / (y1 - y0), 5),
+        "sizes": listing,
+        "poster": listing[0]["frames"][0],
+        "video": "spin.mp4",
+    }
+    (out_dir / "spin.json").write_text(json.dumps(spin, indent=1), encoding="utf-8")
+    outputs["spin.json"] = describe_file(out_dir / "spin.json", role="spin")
+    log.info("ring: %d frames, crop %s, sizes %s", len(crops), box, usable)
+    return {
+        "kind": "ring",
+        "source": {"photos": [p.name for p in paths], "photo_size": list(frames[0].shape[1::-1])},
+        "recipe": [("spin", {"sizes": usable, "crop": list(box), "gains": gains})],
+        "files": outputs,
+        "spin": {"frames": len(crops), "sizes": usable, "crop": list(box), "centred": found},
+        "warnings": warnings,
+    }
+
+
+def _write_video(crops: list[np.ndarray], path: Path, o: dict) -> dict:
+    first = _resize(crops[0], min(o["video_side"], max(crops[0].shape[:2])))
+    size = first.size
+    fps = float(o["video_fps"])
+    turns = max(1, int(np.ceil(o["video_seconds"] * fps / len(crops))))
+
+    def frames():
+        for _ in range(turns):
+            for crop in crops:
+                img = _resize(crop, max(size))
+                yield np.asarray(img if img.size == size else img.resize(size))
+
+    write_mp4(frames(), path, size=size, fps=fps)
+    return describe_file(path, role="spin-video", width=size[0], height=size[1], frames=turns * len(crops), fps=fps)

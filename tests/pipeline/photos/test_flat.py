@@ -1,0 +1,108 @@
+"""Flat artefacts: photos + size -> a true-size panel GLB for wall placement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import trimesh
+from PIL import Image
+
+from service.errors import InvalidMetadata
+from service.pipeline.metadata import validate_metadata
+from service.pipeline.photos.panel import border_colour
+from service.pipeline.run import process
+from tests.pipeline.photos.helpers import painting
+
+
+def _save(path, pixels, **kw):
+    Image.fromarray(pixels).save(path, **kw)
+    return path
+
+
+def _md(**extra):
+    return validate_metadata({"title": {"en": "Painting"}, **extra})
+
+
+def test_painting_61_by_46_cm_is_a_true_size_wall_panel(tmp_path):
+    front = _save(tmp_path / "front.jpg", painting(610, 460), quality=92)
+    md = _md(kind="flat", flat_kind="canvas", dimensions={"width": 61, "height": 46, "unit": "cm"})
+    manifest = process([front], tmp_path / "out", metadata=md)
+    assert manifest["placement"] == "wall"
+    assert manifest["kind"] == "flat" and manifest["kind_source"] == "metadata"
+    assert manifest["size_source"] == "declared"
+    entry = manifest["files"]["master.glb"]
+    assert entry["validation"]["errors"] == 0
+    mesh = trimesh.load(tmp_path / "out" / "master.glb")
+    lo, hi = mesh.bounds
+    assert hi - lo == pytest.approx([0.61, 0.46, 0.02], rel=0.005)
+    # origin at the centre of the back face; the picture faces +Z
+    assert (lo + hi)[:2] == pytest.approx([0, 0], abs=1e-6)
+    assert lo[2] == pytest.approx(0, abs=1e-9)
+    front_mesh = mesh.geometry["front"]
+    assert front_mesh.face_normals[:, 2] == pytest.approx([1, 1])
+    assert front_mesh.visual.material.baseColorTexture.size == (610, 460)
+    # what derive() adds (thumb/web/ar GLBs, ar.usdz) must keep the size too
+    for name in ("ar.glb", "web-2048.glb", "thumb.glb"):
+        if name in manifest["files"]:
+            other = trimesh.load(tmp_path / "out" / name)
+            assert other.extents == pytest.approx([0.61, 0.46, 0.02], rel=0.005)
+
+
+def test_front_and_back_with_heuristic_kind(tmp_path):
+    art = painting(300, 400, seed=2)
+    verso = np.full((400, 300, 3), (120, 90, 60), np.uint8)
+    files = [_save(tmp_path / "scroll-verso.png", verso), _save(tmp_path / "scroll-recto.png", art)]
+    md = _md(flat_kind="paper", dimensions={"width": 30, "height": 40, "unit": "cm"})
+    manifest = process(files, tmp_path / "out", metadata=md)
+    assert manifest["kind_source"] == "heuristic"
+    assert manifest["kind"] == "flat"
+    scene = trimesh.load(tmp_path / "out" / "master.glb")
+    assert scene.extents == pytest.approx([0.30, 0.40, 0.001], rel=0.005)
+    back = scene.geometry["back"]
+    assert back.face_normals[:, 2] == pytest.approx([-1, -1])
+    texture = np.asarray(back.visual.material.baseColorTexture.convert("RGB"))
+    assert texture.reshape(-1, 3).mean(axis=0) == pytest.approx([120, 90, 60], abs=4)
+    edge = scene.geometry["edges"].visual.material.baseColorFactor[:3]
+    assert list(edge) == pytest.approx(border_colour(art), abs=2)
+
+
+def test_missing_size_asks_for_it(tmp_path):
+    front = _save(tmp_path / "front.jpg", painting(200, 150))
+    with pytest.raises(InvalidMetadata, match="physical size is missing.*dimensions"):
+        process([front], tmp_path / "out", metadata=_md(kind="flat"))
+
+
+def test_scanner_resolution_gives_an_estimated_size(tmp_path):
+    # 600 x 450 px at 300 ppi... no: 300 is a default; a 400 dpi flatbed scan
+    front = _save(tmp_path / "scan.tif", painting(600, 450), dpi=(400, 400))
+    manifest = process([front], tmp_path / "out", metadata=_md(kind="flat", flat_kind="woodblock"))
+    assert manifest["size_source"] == "estimated from the scan resolution (400 dpi)"
+    assert manifest["dimensions_m"][:2] == pytest.approx([600 / 400 * 0.0254, 450 / 400 * 0.0254], rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("dims", "match"),
+    [
+        pytest.param({"width": 61, "height": 0.4, "unit": "cm"}, "outside", id="tiny"),
+        pytest.param({"width": 46, "height": 61, "unit": "mm"}, "swapped|cannot be", id="swapped"),
+        pytest.param({"width": 61, "height": 4.6, "unit": "cm"}, "cannot be this photo", id="typo"),
+        pytest.param({"width": 61, "height": 46, "unit": "m"}, "outside", id="wrong-unit"),
+    ],
+)
+def test_absurd_dimensions_are_refused(tmp_path, dims, match):
+    front = _save(tmp_path / "front.jpg", painting(610, 460))
+    with pytest.raises(InvalidMetadata, match=match):
+        process([front], tmp_path / "out", metadata=_md(kind="flat", dimensions=dims))
+
+
+def test_three_photos_are_not_a_flat_artefact(tmp_path):
+    files = [_save(tmp_path / f"p{i}.jpg", painting(100, 80)) for i in range(3)]
+    with pytest.raises(InvalidMetadata, match="one .front. or two"):
+        process(files, tmp_path / "out", metadata=_md(kind="flat", dimensions={"width": 10, "height": 8}))
+
+
+def test_metadata_checks_flat_fields():
+    with pytest.raises(InvalidMetadata, match="flat_kind"):
+        _md(flat_kind="fresco")
+    with pytest.raises(InvalidMetadata, match="rectify"):
+        _md(rectify="yes")
