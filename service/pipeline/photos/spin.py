@@ -60,9 +60,20 @@ SPIN_DEFAULTS = {
 }
 
 
+def _is_mask(p: Path) -> bool:
+    return p.stem.lower().rstrip("_- ").endswith("mask")
+
+
 def ring_files(files: list[Path]) -> list[Path]:
     """The ring's photos in order, masks left out."""
-    return [f for f in photo_files(files) if not f.stem.lower().rstrip("_- ").endswith("mask")]
+    return [f for f in photo_files(files) if not _is_mask(f)]
+
+
+def mask_files(files: list[Path], photos: list[Path]) -> list[Path] | None:
+    """Masks `<stem>_mask.*` (white = object) for every photo, or None if any is missing."""
+    masks = {f.stem.lower()[: -len("mask")].rstrip("_- "): f for f in photo_files(files) if _is_mask(f)}
+    found = [masks.get(p.stem.lower()) for p in photos]
+    return found if masks and all(found) else None
 
 
 def _oriented_size(path: Path, max_pixels: int) -> tuple[int, int]:
@@ -114,20 +125,28 @@ def match_exposure(frames: list[np.ndarray], *, band: float, max_gain: float) ->
     return out, gains.round(4).tolist()
 
 
-def crop_box(frames: list[np.ndarray], *, band: float, margin: float) -> tuple[tuple[int, int, int, int], bool]:
+def _object_mask(frame: np.ndarray, step: int, band: float) -> np.ndarray:
+    """Pixels that differ from the backdrop (the median of the outer band)."""
+    s = frame[::step, ::step].astype(np.float32)
+    bg = _band_median(s, band)
+    noise = float(np.percentile(np.abs(s[: max(1, int(s.shape[0] * band))] - bg).max(axis=2), 95))
+    return np.abs(s - bg).max(axis=2) > max(24.0, 3 * noise)
+
+
+def crop_box(
+    frames: list[np.ndarray], *, band: float, margin: float, masks: list[np.ndarray] | None = None
+) -> tuple[tuple[int, int, int, int], bool]:
     """One (x0, y0, x1, y1) box for the whole ring, centred on the turntable axis.
 
-    Returns the box and whether an object was found (else the whole frame).
+    `masks` ((h, w) bool, True = object, one per frame) replace the backdrop
+    difference when the photographer supplied them. Returns the box and
+    whether an object was found (else the whole frame).
     """
     h, w = frames[0].shape[:2]
     step = max(1, max(h, w) // 256)
     boxes, centres = [], []
-    for f in frames:
-        s = f[::step, ::step].astype(np.float32)
-        sh, sw = s.shape[:2]
-        bg = _band_median(s, band)
-        diff = np.abs(s - bg).max(axis=2)
-        mask = diff > max(24.0, 3 * float(np.percentile(np.abs(s[: max(1, int(sh * band))] - bg).max(axis=2), 95)))
+    for i, f in enumerate(frames):
+        mask = masks[i][::step, ::step] if masks is not None else _object_mask(f, step, band)
         if mask.mean() < 0.002 or mask.mean() > 0.85:
             continue
         ys, xs = np.nonzero(mask)
@@ -166,16 +185,18 @@ def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: d
     progress(3, "check")
     check_ring(paths, max_pixels=max_pixels, min_frames=o["min_frames"], max_frames=o["max_frames"])
     sizes = sorted(int(s) for s in o["sizes"])
-    need = max(sizes[-1], o["video_side"])
+    # decode big enough that the largest size survives the crop (DCT scaling steps by 2)
+    need = int(1.5 * max(sizes[-1], o["video_side"]))
     frames, warnings = [], []
     for i, p in enumerate(paths):
         progress(5 + int(40 * i / len(paths)), "load")
         frames.append(load_photo(p, max_pixels=max_pixels, max_side=need).pixels)
     progress(45, "exposure")
     frames, gains = match_exposure(frames, band=o["band"], max_gain=o["max_gain"])
+    masks = _load_masks(mask_files(files, paths), frames, max_pixels, need)
     if np.any(np.isclose(np.abs(np.log(gains)), np.log(o["max_gain"]))):
         warnings.append("ring: exposure differs a lot between frames; some could not be matched fully")
-    box, found = crop_box(frames, band=o["band"], margin=o["margin"])
+    box, found = crop_box(frames, band=o["band"], margin=o["margin"], masks=masks)
     if not found:
         warnings.append("ring: the object could not be told from the backdrop; frames are not cropped")
     x0, y0, x1, y1 = box
@@ -216,9 +237,21 @@ def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: d
         "source": {"photos": [p.name for p in paths], "photo_size": list(frames[0].shape[1::-1])},
         "recipe": [("spin", {"sizes": usable, "crop": list(box), "gains": gains})],
         "files": outputs,
-        "spin": {"frames": len(crops), "sizes": usable, "crop": list(box), "centred": found},
+        "spin": {"frames": len(crops), "sizes": usable, "crop": list(box), "centred": found, "masks": masks is not None},
         "warnings": warnings,
     }
+
+
+def _load_masks(paths: list[Path] | None, frames: list[np.ndarray], max_pixels: int, need: int) -> list[np.ndarray] | None:
+    if not paths:
+        return None
+    out = []
+    for p, frame in zip(paths, frames):
+        grey = Image.fromarray(load_photo(p, max_pixels=max_pixels, max_side=need).pixels[..., 0])
+        if grey.size != frame.shape[1::-1]:
+            grey = grey.resize(frame.shape[1::-1], Image.Resampling.BILINEAR)
+        out.append(np.asarray(grey) > 127)
+    return out
 
 
 def _write_video(crops: list[np.ndarray], path: Path, o: dict) -> dict:

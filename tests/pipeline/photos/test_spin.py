@@ -134,3 +134,36 @@ def test_few_photos_without_kind_ask_for_it(tmp_path):
     paths = write_ring(tmp_path / "ring", n=5)
     with pytest.raises(Exception, match="5 photos and no metadata.kind"):
         process(paths, tmp_path / "out", metadata=_md())
+
+
+def _mask_boxes(folder, size):
+    """Per-frame object boxes (x0, y0, x1, y1) and centroid x from the corpus masks, at `size`."""
+    out = []
+    for p in sorted(folder.glob("*_mask.JPG")):
+        with Image.open(p) as im:
+            im.draft("L", size)
+            a = np.asarray(im.convert("L").resize(size)) > 127
+        ys, xs = np.nonzero(a)
+        out.append((xs.min(), ys.min(), xs.max(), ys.max(), xs.mean()))
+    return np.array(out)
+
+
+@pytest.mark.slow
+def test_socketed_axe_ring_becomes_a_spin_set(corpus, tmp_path):
+    axe = corpus / "photosets" / "socketed-axe"
+    out = tmp_path / "out"
+    options = {"spin": {"sizes": (320, 640), "video_side": 640, "video_seconds": 2.2}}
+    manifest = process([axe / "images", axe / "masks"], out, metadata=_md(kind="ring"), options=options)
+    spin = json.loads((out / "spin.json").read_text())
+    assert spin["frames"] == 22
+    assert manifest["source"]["photos"][0] == "IMG_8839.JPG" and manifest["source"]["photos"][-1] == "IMG_8860.JPG"
+    assert manifest["spin"]["masks"] is True
+    assert {f for f in manifest["files"]} == {n for s in spin["sizes"] for n in s["frames"]} | {"spin.json", "spin.mp4"}
+    # the crop is centred on the axe's mean position (the turntable axis) and holds it in every frame
+    x0, y0, x1, y1 = manifest["spin"]["crop"]
+    boxes = _mask_boxes(axe / "masks", tuple(manifest["source"]["photo_size"]))
+    assert (x0 + x1) / 2 == pytest.approx(boxes[:, 4].mean(), abs=0.02 * manifest["source"]["photo_size"][0])
+    assert x0 <= boxes[:, 0].min() and y0 <= boxes[:, 1].min() and x1 >= boxes[:, 2].max() and y1 >= boxes[:, 3].max()
+    assert (x1 - x0) < 0.95 * manifest["source"]["photo_size"][0]  # really cropped
+    first = _pixels(out / spin["sizes"][1]["frames"][0])
+    assert max(first.shape[:2]) == 640
