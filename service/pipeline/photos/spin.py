@@ -202,9 +202,12 @@ def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: d
     x0, y0, x1, y1 = box
     crops = [f[y0:y1, x0:x1] for f in frames]
     long_side = max(x1 - x0, y1 - y0)
-    usable = [s for s in sizes if s <= long_side] or [sizes[0]]
+    usable = [s for s in sizes if s <= long_side]
     if len(usable) < len(sizes):
-        warnings.append(f"ring: frames are {long_side} px after cropping; sizes above that were skipped")
+        # a larger size would only be upscaled: keep the frames' own size as the top level
+        if not usable or long_side > 1.25 * usable[-1]:
+            usable.append(long_side - long_side % 2)
+        warnings.append(f"ring: frames are {long_side} px after cropping; sizes above that were not made")
     out_dir = Path(out_dir)
     outputs: dict[str, dict] = {}
     listing = []
