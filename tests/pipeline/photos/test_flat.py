@@ -48,6 +48,33 @@ def test_painting_61_by_46_cm_is_a_true_size_wall_panel(tmp_path):
             assert other.extents == pytest.approx([0.61, 0.46, 0.02], rel=0.005)
 
 
+def _colour_at(mesh, corner) -> np.ndarray:
+    """Texture colour at the UV of the vertex nearest `corner` (x, y) of a face."""
+    i = np.argmin(np.linalg.norm(mesh.vertices[:, :2] - corner, axis=1))
+    u, v = mesh.visual.uv[i]
+    tex = np.asarray(mesh.visual.material.baseColorTexture.convert("RGB"))
+    h, w = tex.shape[:2]
+    y, x = min(h - 1, int((1 - v) * h)), min(w - 1, int(u * w))
+    return tex[max(0, y - 3) : y + 4, max(0, x - 3) : x + 4].reshape(-1, 3).mean(axis=0)
+
+
+def test_picture_is_upright_and_not_mirrored(tmp_path):
+    art = np.full((300, 400, 3), 128, np.uint8)
+    art[:40, :40] = (220, 30, 30)  # top-left red
+    art[:40, -40:] = (30, 30, 220)  # top-right blue
+    back = np.full((300, 400, 3), 128, np.uint8)
+    back[:40, :40] = (30, 200, 30)  # the back's top-left, seen from behind: green
+    files = [_save(tmp_path / "a-front.png", art), _save(tmp_path / "b-back.png", back)]
+    md = _md(kind="flat", dimensions={"width": 40, "height": 30, "unit": "cm"})
+    process(files, tmp_path / "out", metadata=md)
+    scene = trimesh.load(tmp_path / "out" / "master.glb")
+    front, back_mesh = scene.geometry["front"], scene.geometry["back"]
+    assert _colour_at(front, (-0.2, 0.15)) == pytest.approx([220, 30, 30], abs=20)
+    assert _colour_at(front, (0.2, 0.15)) == pytest.approx([30, 30, 220], abs=20)
+    # from behind, the viewer's left is +X
+    assert _colour_at(back_mesh, (0.2, 0.15)) == pytest.approx([30, 200, 30], abs=20)
+
+
 def test_front_and_back_with_heuristic_kind(tmp_path):
     art = painting(300, 400, seed=2)
     verso = np.full((400, 300, 3), (120, 90, 60), np.uint8)
