@@ -139,16 +139,28 @@ def srgb_decode(encoded: np.ndarray) -> np.ndarray:
     return np.where(x <= 0.04045, x / 12.92, np.power((x + 0.055) / 1.055, 2.4))
 
 
-def to_srgb8(rgb: np.ndarray, model: MatrixTRC, *, rows: int = 512) -> np.ndarray:
-    """Convert (h, w, 3) float [0, 1] pixels in `model`'s space to uint8 sRGB.
+def to_srgb8(data: np.ndarray, model: MatrixTRC, *, rows: int = 256) -> np.ndarray:
+    """Convert (h, w, 3) pixels in `model`'s space to uint8 sRGB.
 
-    Works in bands of `rows` so a 100-megapixel TIFF needs about 100 MB of
-    float scratch space rather than gigabytes.
+    `data` is unsigned integer (full range of its dtype, e.g. 16-bit TIFF)
+    or float in [0, 1]. Integer input is linearised through a lookup table
+    per channel; the sRGB encoding goes through a 16-bit table. Bands of
+    `rows` keep the float scratch space small for 100-megapixel scans.
     """
-    m = _XYZ_TO_SRGB @ _D50_TO_D65 @ model.matrix
-    out = np.empty(rgb.shape[:2] + (3,), np.uint8)
-    for y in range(0, rgb.shape[0], rows):
-        band = rgb[y : y + rows]
-        lin = np.stack([model.curves[c](band[..., c]) for c in range(3)], axis=-1)
-        out[y : y + rows] = np.clip(srgb_encode(lin @ m.T) * 255 + 0.5, 0, 255).astype(np.uint8)
+    m = (_XYZ_TO_SRGB @ _D50_TO_D65 @ model.matrix).T.astype(np.float32)
+    if data.dtype.kind == "u":
+        levels = np.arange(np.iinfo(data.dtype).max + 1, dtype=np.float64) / np.iinfo(data.dtype).max
+        luts = [model.curves[c](levels).astype(np.float32) for c in range(3)]
+    else:
+        luts = None
+    encode = np.clip(srgb_encode(np.arange(65536) / 65535.0) * 255 + 0.5, 0, 255).astype(np.uint8)
+    out = np.empty(data.shape[:2] + (3,), np.uint8)
+    for y in range(0, data.shape[0], rows):
+        band = data[y : y + rows]
+        if luts is not None:
+            lin = np.stack([luts[c][band[..., c]] for c in range(3)], axis=-1)
+        else:
+            lin = np.stack([model.curves[c](np.clip(band[..., c], 0, 1)) for c in range(3)], axis=-1).astype(np.float32)
+        rgb = lin @ m
+        out[y : y + rows] = encode[(np.clip(rgb, 0.0, 1.0) * 65535 + 0.5).astype(np.uint16)]
     return out

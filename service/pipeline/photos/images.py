@@ -245,13 +245,14 @@ def _tiff16_to_srgb(path: Path, profile: bytes | None, info: dict) -> np.ndarray
         im = Image.fromarray((a >> 8).astype(np.uint8) if a.dtype == np.uint16 else a.astype(np.uint8), "CMYK")
         return np.asarray(_to_srgb(im, profile, info))
     a = a[..., :3]
-    top = float(np.iinfo(a.dtype).max) if a.dtype.kind in "ui" else 1.0
-    rgb = a.astype(np.float64) / top
+    if a.dtype.kind not in "uf":
+        raise InvalidImage(f"photo {path.name!r}: TIFF samples of type {a.dtype} are not supported; export 8 or 16-bit RGB")
     model = icc.matrix_trc(profile) if profile else None
     if model is not None:
         info["icc"] = model.description
-        return icc.to_srgb8(rgb, model)
-    u8 = np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
+        return icc.to_srgb8(a, model)
+    top = float(np.iinfo(a.dtype).max) if a.dtype.kind == "u" else 1.0
+    u8 = np.clip(a.astype(np.float32) / top * 255 + 0.5, 0, 255).astype(np.uint8)
     return np.asarray(_to_srgb(Image.fromarray(u8, "RGB"), profile, info))
 
 

@@ -29,6 +29,7 @@ import logging
 from pathlib import Path
 from typing import Callable
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -117,11 +118,11 @@ def match_exposure(frames: list[np.ndarray], *, band: float, max_gain: float) ->
     backdrops = np.array([_band_median(srgb_decode(s / 255.0), band) for s in small])
     target = np.median(backdrops, axis=0)
     gains = np.clip(target / np.maximum(backdrops, 1e-4), 1 / max_gain, max_gain)
-    levels = srgb_decode(np.arange(256) / 255.0)
+    levels = srgb_decode(np.arange(256) / 255.0)[:, None]
     out = []
     for frame, gain in zip(frames, gains):
-        luts = [np.clip(srgb_encode(levels * g) * 255 + 0.5, 0, 255).astype(np.uint8) for g in gain]
-        out.append(np.stack([luts[c][frame[..., c]] for c in range(3)], axis=-1))
+        lut = np.clip(srgb_encode(levels * gain) * 255 + 0.5, 0, 255).astype(np.uint8)
+        out.append(cv2.LUT(np.ascontiguousarray(frame), lut.reshape(1, 256, 3)))
     return out, gains.round(4).tolist()
 
 
@@ -170,11 +171,14 @@ def crop_box(
     return (int(round(cx - half_w)), int(round(cy - half_h)), int(round(cx + half_w)), int(round(cy + half_h))), True
 
 
-def _resize(pixels: np.ndarray, long_side: int) -> Image.Image:
-    img = Image.fromarray(pixels)
-    scale = long_side / max(img.size)
-    size = (max(2, round(img.width * scale / 2) * 2), max(2, round(img.height * scale / 2) * 2))
-    return img.resize(size, Image.Resampling.LANCZOS)
+def _resize(pixels: np.ndarray, long_side: int) -> np.ndarray:
+    """Scale (h, w, 3) so its long side is `long_side`, both sides even (H.264 needs it)."""
+    h, w = pixels.shape[:2]
+    scale = long_side / max(h, w)
+    size = (max(2, round(w * scale / 2) * 2), max(2, round(h * scale / 2) * 2))
+    if size == (w, h):
+        return pixels
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
 
 def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
@@ -186,7 +190,7 @@ def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: d
     check_ring(paths, max_pixels=max_pixels, min_frames=o["min_frames"], max_frames=o["max_frames"])
     sizes = sorted(int(s) for s in o["sizes"])
     # decode big enough that the largest size survives the crop (DCT scaling steps by 2)
-    need = int(1.5 * max(sizes[-1], o["video_side"]))
+    need = int(1.25 * max(sizes[-1], o["video_side"]))
     frames, warnings = [], []
     for i, p in enumerate(paths):
         progress(5 + int(40 * i / len(paths)), "load")
@@ -210,20 +214,28 @@ def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: d
         warnings.append(f"ring: frames are {long_side} px after cropping; sizes above that were not made")
     out_dir = Path(out_dir)
     outputs: dict[str, dict] = {}
-    listing = []
-    for k, size in enumerate(usable):
-        progress(50 + int(30 * k / len(usable)), f"frames {size}")
-        names = []
-        for i, crop in enumerate(crops):
-            img = _resize(crop, size)
+    names: dict[int, list[str]] = {size: [] for size in usable}
+    shapes: dict[int, tuple[int, int]] = {}
+    video_side = min(o["video_side"], long_side)
+    video_frames = []
+    for i, crop in enumerate(crops):
+        progress(50 + int(30 * i / len(crops)), "frames")
+        # each level is reduced from the next larger one: INTER_AREA keeps it sharp and fast
+        level = crop
+        for size in sorted(set(usable) | {video_side}, reverse=True):
+            level = _resize(level, size)
+            if size == video_side:
+                video_frames.append(level)
+            if size not in names:
+                continue
             name = f"spin-{size}-{i:03d}.jpg"
-            img.save(out_dir / name, "JPEG", quality=o["quality"], progressive=True, optimize=True)
-            outputs[name] = describe_file(out_dir / name, role="spin-frame", size=size, frame=i, width=img.width, height=img.height)
-            names.append(name)
-        listing.append({"size": size, "width": img.width, "height": img.height, "frames": names})
+            Image.fromarray(level).save(out_dir / name, "JPEG", quality=o["quality"], progressive=True)
+            shapes[size] = level.shape[1::-1]
+            outputs[name] = describe_file(out_dir / name, role="spin-frame", size=size, frame=i, width=shapes[size][0], height=shapes[size][1])
+            names[size].append(name)
+    listing = [{"size": s, "width": shapes[s][0], "height": shapes[s][1], "frames": names[s]} for s in usable]
     progress(80, "video")
-    video = _write_video(crops, out_dir / "spin.mp4", o)
-    outputs["spin.mp4"] = video
+    outputs["spin.mp4"] = _write_video(video_frames, out_dir / "spin.mp4", o)
     spin = {
         "version": 1,
         "frames": len(crops),
@@ -257,17 +269,9 @@ def _load_masks(paths: list[Path] | None, frames: list[np.ndarray], max_pixels: 
     return out
 
 
-def _write_video(crops: list[np.ndarray], path: Path, o: dict) -> dict:
-    first = _resize(crops[0], min(o["video_side"], max(crops[0].shape[:2])))
-    size = first.size
+def _write_video(frames: list[np.ndarray], path: Path, o: dict) -> dict:
+    h, w = frames[0].shape[:2]
     fps = float(o["video_fps"])
-    turns = max(1, int(np.ceil(o["video_seconds"] * fps / len(crops))))
-
-    def frames():
-        for _ in range(turns):
-            for crop in crops:
-                img = _resize(crop, max(size))
-                yield np.asarray(img if img.size == size else img.resize(size))
-
-    write_mp4(frames(), path, size=size, fps=fps)
-    return describe_file(path, role="spin-video", width=size[0], height=size[1], frames=turns * len(crops), fps=fps)
+    turns = max(1, int(np.ceil(o["video_seconds"] * fps / len(frames))))
+    write_mp4((f for _ in range(turns) for f in frames), path, size=(w, h), fps=fps)
+    return describe_file(path, role="spin-video", width=w, height=h, frames=turns * len(frames), fps=fps)
