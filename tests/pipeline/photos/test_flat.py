@@ -42,10 +42,22 @@ def test_painting_61_by_46_cm_is_a_true_size_wall_panel(tmp_path):
     assert front_mesh.face_normals[:, 2] == pytest.approx([1, 1])
     assert front_mesh.visual.material.baseColorTexture.size == (610, 460)
     # what derive() adds (thumb/web/ar GLBs, ar.usdz) must keep the size too
-    for name in ("ar.glb", "web-2048.glb", "thumb.glb"):
-        if name in manifest["files"]:
-            other = trimesh.load(tmp_path / "out" / name)
-            assert other.extents == pytest.approx([0.61, 0.46, 0.02], rel=0.005)
+    for name in [n for n in manifest["files"] if n.endswith(".glb")]:
+        other = trimesh.load(tmp_path / "out" / name)
+        assert other.extents == pytest.approx([0.61, 0.46, 0.02], rel=0.005), name
+    if "ar.usdz" in manifest["files"]:
+        assert _usdz_extents(tmp_path / "out" / "ar.usdz") == pytest.approx([0.61, 0.46, 0.02], rel=0.005)
+
+
+def _usdz_extents(path) -> list[float]:
+    """World bounding-box size of a USDZ in metres (metersPerUnit applied)."""
+    from pxr import Usd
+    from pxr import UsdGeom
+
+    stage = Usd.Stage.Open(str(path))
+    box = UsdGeom.BBoxCache(Usd.TimeCode.Default(), ["default", "render"]).ComputeWorldBound(stage.GetPseudoRoot())
+    size = box.ComputeAlignedRange().GetSize()
+    return [v * UsdGeom.GetStageMetersPerUnit(stage) for v in size]
 
 
 def _colour_at(mesh, corner) -> np.ndarray:
