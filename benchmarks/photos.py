@@ -76,7 +76,9 @@ def main() -> None:
         rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
     print(f"{'case':22} {'seconds':>8} {'peak MB':>8} {'files':>6} {'out MB':>7}")
     for r in rows:
-        print(f"{r['case']:22} {r['seconds']:8.2f} {r['peak_mb']:8d} {r['files']:6d} {r['output_mb']:7.2f}")
+        print(
+            f"{r['case']:22} {r['seconds']:8.2f} {r['peak_mb']:8d} {r['files']:6d} {r['output_mb']:7.2f}"
+        )
     _plot(rows)
 
 

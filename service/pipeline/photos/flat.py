@@ -38,7 +38,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 
 # file-name words that mark the back of a sheet or a painting
-_BACK = re.compile(r"(^|[^a-z])(back|verso|reverse|rear|mat[-_ ]?sau|mặt[-_ ]?sau)([^a-z]|$)", re.IGNORECASE)
+_BACK = re.compile(
+    r"(^|[^a-z])(back|verso|reverse|rear|mat[-_ ]?sau|mặt[-_ ]?sau)([^a-z]|$)", re.IGNORECASE
+)
 # declared aspect this far from the photo's (either way) is a typo, not a crop
 ASPECT_ERROR = 2.0
 # swapped width and height are refused from this far (a square-ish work is fine)
@@ -60,11 +62,13 @@ def photo_files(files: list[Path]) -> list[Path]:
 def front_and_back(images: list[Path]) -> tuple[Path, Path | None]:
     """Pick the front and optional back photo; a name with "back"/"verso" is the back."""
     if not images:
-        raise MissingFile("flat: no photo found; upload a JPEG, PNG, TIFF or HEIC of the artefact's front")
+        raise MissingFile(
+            "flat: no photo found; upload a JPEG, PNG, TIFF or HEIC of the artefact's front"
+        )
     if len(images) > 2:
         raise InvalidMetadata(
             f"flat: {len(images)} photos uploaded; a flat artefact takes one (front) or two (front and back). "
-            "For a turntable series set metadata.kind to \"ring\""
+            'For a turntable series set metadata.kind to "ring"'
         )
     if len(images) == 1:
         return images[0], None
@@ -94,7 +98,7 @@ def panel_size(metadata: dict, front: Photo) -> tuple[float, float, str]:
     else:
         raise InvalidMetadata(
             "flat: the physical size is missing; add metadata.dimensions, e.g. "
-            "{\"width\": 61, \"height\": 46, \"unit\": \"cm\"} (width across, height up the picture)"
+            '{"width": 61, "height": 46, "unit": "cm"} (width across, height up the picture)'
         )
     for name, value in (("width", width), ("height", height)):
         if not tol.MIN_SIZE_M <= value <= tol.MAX_SIZE_M:
@@ -116,7 +120,11 @@ def check_aspect(width: float, height: float, photo: Photo, *, rectified: bool) 
             f"this photo (shape {seen:.2f}){hint}"
         )
     if ratio > ASPECT_WARN:
-        what = "the rectified photo" if rectified else "the photo (is there background around the artefact?)"
+        what = (
+            "the rectified photo"
+            if rectified
+            else "the photo (is there background around the artefact?)"
+        )
         return f"flat: the declared shape {declared:.2f} differs from {what} ({seen:.2f}); the texture is stretched to fit"
     return None
 
@@ -130,7 +138,9 @@ def panel_depth(metadata: dict, options: dict, flat_kind: str) -> float:
     return float(custom.get(flat_kind, FLAT_KINDS[flat_kind]["depth"]))
 
 
-def _maybe_rectify(photo: Photo, want: bool, aspect: float | None, side: str, warnings: list[str]) -> dict | None:
+def _maybe_rectify(
+    photo: Photo, want: bool, aspect: float | None, side: str, warnings: list[str]
+) -> dict | None:
     if not want:
         return None
     pixels, report = rectify(photo.pixels, aspect=aspect)
@@ -141,9 +151,13 @@ def _maybe_rectify(photo: Photo, want: bool, aspect: float | None, side: str, wa
     return report
 
 
-def process_flat(files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
+def process_flat(
+    files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress
+) -> dict:
     """Turn one or two photos of a flat artefact into a wall-placed panel; return the manifest body."""
-    from service.pipeline.scan import derive  # scan imports heavy writers; keep photos importable alone
+    from service.pipeline.scan import (
+        derive,
+    )  # scan imports heavy writers; keep photos importable alone
 
     max_pixels = options.get("max_image_pixels", tol.DEFAULT_MAX_IMAGE_PIXELS)
     front_path, back_path = front_and_back(photo_files(files))
@@ -159,7 +173,9 @@ def process_flat(files: list[Path], out_dir: Path, *, metadata: dict, options: d
     report = _maybe_rectify(front, want, aspect, "front", warnings)
     back_report = _maybe_rectify(back, want, aspect, "back", warnings) if back else None
     width, height, source = panel_size(metadata, front)
-    warning = check_aspect(width, height, front, rectified=bool(report and report["status"] == "rectified"))
+    warning = check_aspect(
+        width, height, front, rectified=bool(report and report["status"] == "rectified")
+    )
     if warning:
         warnings.append(warning)
     depth = panel_depth(metadata, options, flat_kind)
@@ -181,6 +197,8 @@ def process_flat(files: list[Path], out_dir: Path, *, metadata: dict, options: d
     body["size_source"] = source
     if report:
         body["rectification"] = {"front": report, **({"back": back_report} if back_report else {})}
-    body.setdefault("recipe", []).append(("panel", {"flat_kind": flat_kind, "depth_m": depth, "rectify": want}))
+    body.setdefault("recipe", []).append(
+        ("panel", {"flat_kind": flat_kind, "depth_m": depth, "rectify": want})
+    )
     log.info("flat: %s %.3f x %.3f x %.4f m (%s)", flat_kind, width, height, depth, source)
     return body

@@ -86,7 +86,9 @@ def _curve(tag: bytes):
         if count is None:
             raise ValueError(f"icc: parametric curve type {fn}")
         p = [_s15(tag[12 + 4 * i : 16 + 4 * i]) for i in range(count)]
-        g, a, b, c, d, e, f = (p + [1.0, 0.0, 0.0, 0.0, 0.0, 0.0])[:7] if fn else (p[0], 1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        g, a, b, c, d, e, f = (
+            (p + [1.0, 0.0, 0.0, 0.0, 0.0, 0.0])[:7] if fn else (p[0], 1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        )
         if fn == 1:
             return lambda x: np.where(x >= -b / a, np.power(np.maximum(a * x + b, 0), g), 0.0)
         if fn == 2:
@@ -149,7 +151,9 @@ def to_srgb8(data: np.ndarray, model: MatrixTRC, *, rows: int = 256) -> np.ndarr
     """
     m = (_XYZ_TO_SRGB @ _D50_TO_D65 @ model.matrix).T.astype(np.float32)
     if data.dtype.kind == "u":
-        levels = np.arange(np.iinfo(data.dtype).max + 1, dtype=np.float64) / np.iinfo(data.dtype).max
+        levels = (
+            np.arange(np.iinfo(data.dtype).max + 1, dtype=np.float64) / np.iinfo(data.dtype).max
+        )
         luts = [model.curves[c](levels).astype(np.float32) for c in range(3)]
     else:
         luts = None
@@ -160,7 +164,9 @@ def to_srgb8(data: np.ndarray, model: MatrixTRC, *, rows: int = 256) -> np.ndarr
         if luts is not None:
             lin = np.stack([luts[c][band[..., c]] for c in range(3)], axis=-1)
         else:
-            lin = np.stack([model.curves[c](np.clip(band[..., c], 0, 1)) for c in range(3)], axis=-1).astype(np.float32)
+            lin = np.stack(
+                [model.curves[c](np.clip(band[..., c], 0, 1)) for c in range(3)], axis=-1
+            ).astype(np.float32)
         rgb = lin @ m
         out[y : y + rows] = encode[(np.clip(rgb, 0.0, 1.0) * 65535 + 0.5).astype(np.uint16)]
     return out

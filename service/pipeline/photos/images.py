@@ -99,15 +99,21 @@ def open_checked(path: Path, *, max_pixels: int) -> Image.Image:
     name = path.name
     fmt = sniff(path)
     if fmt not in IMAGE_FORMATS:
-        raise UnsupportedFormat(f"photo {name!r}: not a JPEG, PNG, TIFF, WebP or HEIC image ({fmt or 'unknown'} content)")
+        raise UnsupportedFormat(
+            f"photo {name!r}: not a JPEG, PNG, TIFF, WebP or HEIC image ({fmt or 'unknown'} content)"
+        )
     if fmt == "heic" and not _HEIF:  # pragma: no cover
-        raise UnsupportedFormat(f"photo {name!r}: HEIC needs pillow-heif; install it or upload JPEG/TIFF")
+        raise UnsupportedFormat(
+            f"photo {name!r}: HEIC needs pillow-heif; install it or upload JPEG/TIFF"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(path)
     except Image.DecompressionBombError:
-        raise ScanTooLarge(f"photo {name!r}: far more pixels than the limit of {max_pixels:,}; downscale it")
+        raise ScanTooLarge(
+            f"photo {name!r}: far more pixels than the limit of {max_pixels:,}; downscale it"
+        )
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise InvalidImage(f"photo {name!r}: cannot be read ({e}); export it again as JPEG or TIFF")
     w, h = im.size
@@ -119,11 +125,15 @@ def open_checked(path: Path, *, max_pixels: int) -> Image.Image:
             f"{max_pixels / 1e6:.0f}; downscale it (a decompression bomb is refused too)"
         )
     if w < 16 or h < 16:
-        raise InvalidImage(f"photo {name!r}: {w}x{h} pixels is too small to be a photo of an artefact")
+        raise InvalidImage(
+            f"photo {name!r}: {w}x{h} pixels is too small to be a photo of an artefact"
+        )
     return im
 
 
-def load_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS, max_side: int | None = None) -> Photo:
+def load_photo(
+    path: str | Path, *, max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS, max_side: int | None = None
+) -> Photo:
     """Decode a photo into sRGB pixels with orientation applied.
 
     Parameters
@@ -149,7 +159,12 @@ def load_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS, 
 
 def _load(path: Path, im: Image.Image, max_side: int | None) -> Photo:
     name = path.name
-    info = {"file": name, "format": (im.format or "").lower(), "source_size": list(im.size), "mode": im.mode}
+    info = {
+        "file": name,
+        "format": (im.format or "").lower(),
+        "source_size": list(im.size),
+        "mode": im.mode,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
@@ -159,7 +174,9 @@ def _load(path: Path, im: Image.Image, max_side: int | None) -> Photo:
                     im.draft(im.mode, (im.size[0] // scale, im.size[1] // scale))
             photo = _decode(path, im, info)
         except (OSError, SyntaxError, ValueError, EOFError) as e:
-            raise InvalidImage(f"photo {name!r}: the file is damaged or truncated ({e}); copy it again from the camera")
+            raise InvalidImage(
+                f"photo {name!r}: the file is damaged or truncated ({e}); copy it again from the camera"
+            )
     photo.dpi = trusted_dpi(im)
     return photo
 
@@ -213,7 +230,9 @@ def _to_srgb(im: Image.Image, profile: bytes | None, info: dict) -> Image.Image:
             info["icc"] = ImageCms.getProfileDescription(src).strip()
             if im.mode not in ("RGB", "CMYK", "L"):
                 im = im.convert("RGB")
-            return ImageCms.profileToProfile(im, src, _SRGB, outputMode="RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL)
+            return ImageCms.profileToProfile(
+                im, src, _SRGB, outputMode="RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL
+            )
         except (ImageCms.PyCMSError, OSError, ValueError) as e:
             info["icc"] = "unreadable"
             log.warning("load_photo: %s: ICC profile ignored (%s)", info["file"], e)
@@ -242,11 +261,15 @@ def _tiff16_to_srgb(path: Path, profile: bytes | None, info: dict) -> np.ndarray
     if a.ndim != 3 or a.shape[2] < 3:
         raise InvalidImage(f"photo {path.name!r}: TIFF layout {a.shape} is not RGB or greyscale")
     if a.shape[2] == 4 and profile and icc.colour_space(profile) == "CMYK":
-        im = Image.fromarray((a >> 8).astype(np.uint8) if a.dtype == np.uint16 else a.astype(np.uint8), "CMYK")
+        im = Image.fromarray(
+            (a >> 8).astype(np.uint8) if a.dtype == np.uint16 else a.astype(np.uint8), "CMYK"
+        )
         return np.asarray(_to_srgb(im, profile, info))
     a = a[..., :3]
     if a.dtype.kind not in "uf":
-        raise InvalidImage(f"photo {path.name!r}: TIFF samples of type {a.dtype} are not supported; export 8 or 16-bit RGB")
+        raise InvalidImage(
+            f"photo {path.name!r}: TIFF samples of type {a.dtype} are not supported; export 8 or 16-bit RGB"
+        )
     model = icc.matrix_trc(profile) if profile else None
     if model is not None:
         info["icc"] = model.description

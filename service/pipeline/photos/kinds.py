@@ -37,6 +37,6 @@ def guess_kind(files: list[Path]) -> str:
     if len(photos) >= SPIN_DEFAULTS["min_frames"]:
         return "ring"
     raise InvalidMetadata(
-        f"process: {len(photos)} photos and no metadata.kind; say what they are: \"flat\" (1-2 photos of a "
-        f"painting or page), \"ring\" ({SPIN_DEFAULTS['min_frames']}+ turntable photos) or \"photogrammetry\""
+        f'process: {len(photos)} photos and no metadata.kind; say what they are: "flat" (1-2 photos of a '
+        f'painting or page), "ring" ({SPIN_DEFAULTS["min_frames"]}+ turntable photos) or "photogrammetry"'
     )

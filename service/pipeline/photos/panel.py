@@ -28,9 +28,17 @@ log = logging.getLogger(__name__)
 # flat kinds a collection photographs, with a typical depth (metres), the
 # colour of an unphotographed back and a roughness for the surface
 FLAT_KINDS = {
-    "painting": {"depth": 0.02, "back": (190, 176, 150), "roughness": 0.7},  # stretched canvas, raw linen back
+    "painting": {
+        "depth": 0.02,
+        "back": (190, 176, 150),
+        "roughness": 0.7,
+    },  # stretched canvas, raw linen back
     "canvas": {"depth": 0.02, "back": (190, 176, 150), "roughness": 0.7},
-    "lacquer": {"depth": 0.015, "back": (70, 45, 35), "roughness": 0.35},  # sơn mài on a wooden board
+    "lacquer": {
+        "depth": 0.015,
+        "back": (70, 45, 35),
+        "roughness": 0.35,
+    },  # sơn mài on a wooden board
     "woodblock": {"depth": 0.001, "back": (232, 224, 205), "roughness": 0.95},  # print on paper
     "paper": {"depth": 0.001, "back": (235, 230, 218), "roughness": 0.95},
     "manuscript": {"depth": 0.001, "back": (226, 214, 188), "roughness": 0.95},
@@ -46,12 +54,19 @@ PANEL_DEFAULTS = {
 }
 
 
-def border_colour(pixels: np.ndarray, *, border: float = PANEL_DEFAULTS["border"]) -> tuple[int, int, int]:
+def border_colour(
+    pixels: np.ndarray, *, border: float = PANEL_DEFAULTS["border"]
+) -> tuple[int, int, int]:
     """Median colour of the outer band of an (h, w, 3) uint8 image."""
     h, w = pixels.shape[:2]
     b = max(1, int(round(min(h, w) * border)))
     band = np.concatenate(
-        [pixels[:b].reshape(-1, 3), pixels[-b:].reshape(-1, 3), pixels[:, :b].reshape(-1, 3), pixels[:, -b:].reshape(-1, 3)]
+        [
+            pixels[:b].reshape(-1, 3),
+            pixels[-b:].reshape(-1, 3),
+            pixels[:, :b].reshape(-1, 3),
+            pixels[:, -b:].reshape(-1, 3),
+        ]
     )
     return tuple(int(v) for v in np.median(band, axis=0))
 
@@ -60,7 +75,10 @@ def _texture(pixels: np.ndarray, texture_max: int) -> Image.Image:
     img = Image.fromarray(pixels)
     if max(img.size) > texture_max:
         scale = texture_max / max(img.size)
-        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.LANCZOS)
+        img = img.resize(
+            (max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+            Image.Resampling.LANCZOS,
+        )
     img.format = "JPEG"  # trimesh writes JPEG for these, PNG otherwise (seconds for 4K)
     return img
 
@@ -74,7 +92,9 @@ def _quad(corners: np.ndarray, name: str, material: PBRMaterial, uv: bool) -> tr
     return mesh
 
 
-def _material(name: str, *, image: Image.Image | None = None, colour=(255, 255, 255), roughness: float = 0.9) -> PBRMaterial:
+def _material(
+    name: str, *, image: Image.Image | None = None, colour=(255, 255, 255), roughness: float = 0.9
+) -> PBRMaterial:
     return PBRMaterial(
         name=name,
         baseColorTexture=image,
@@ -129,12 +149,28 @@ def build_panel(
     front_quad = np.array([[-x, -y, d], [x, -y, d], [x, y, d], [-x, y, d]])
     # seen from behind, the back photo's left edge lies at +X
     back_quad = np.array([[x, -y, 0], [-x, -y, 0], [-x, y, 0], [x, y, 0]])
-    meshes = [_quad(front_quad, "front", _material("front", image=_texture(front, texture_max), roughness=rough), True)]
+    meshes = [
+        _quad(
+            front_quad,
+            "front",
+            _material("front", image=_texture(front, texture_max), roughness=rough),
+            True,
+        )
+    ]
     if back is not None:
-        meshes.append(_quad(back_quad, "back", _material("back", image=_texture(back, texture_max), roughness=rough), True))
+        meshes.append(
+            _quad(
+                back_quad,
+                "back",
+                _material("back", image=_texture(back, texture_max), roughness=rough),
+                True,
+            )
+        )
     else:
         colour = spec["back"] or edge
-        meshes.append(_quad(back_quad, "back", _material("back", colour=colour, roughness=rough), False))
+        meshes.append(
+            _quad(back_quad, "back", _material("back", colour=colour, roughness=rough), False)
+        )
     sides = [
         [[-x, -y, 0], [x, -y, 0], [x, -y, d], [-x, -y, d]],  # bottom, faces -Y
         [[x, -y, 0], [x, y, 0], [x, y, d], [x, -y, d]],  # right, faces +X
@@ -143,13 +179,22 @@ def build_panel(
     ]
     edges = trimesh.Trimesh(
         vertices=np.concatenate(sides),
-        faces=np.concatenate([[[4 * i, 4 * i + 1, 4 * i + 2], [4 * i, 4 * i + 2, 4 * i + 3]] for i in range(4)]),
+        faces=np.concatenate(
+            [[[4 * i, 4 * i + 1, 4 * i + 2], [4 * i, 4 * i + 2, 4 * i + 3]] for i in range(4)]
+        ),
         process=False,
     )
     edges.visual = TextureVisuals(material=_material("edges", colour=edge, roughness=rough))
     edges.metadata["name"] = "edges"
     meshes.append(edges)
-    log.info("build_panel: %.3f x %.3f x %.4f m, %s, back %s", width, height, depth, flat_kind, "photo" if back is not None else "neutral")
+    log.info(
+        "build_panel: %.3f x %.3f x %.4f m, %s, back %s",
+        width,
+        height,
+        depth,
+        flat_kind,
+        "photo" if back is not None else "neutral",
+    )
     info = {
         "panel": {
             "width_m": round(width, 6),

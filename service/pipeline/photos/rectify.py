@@ -44,12 +44,21 @@ class Declined(Exception):
 
 
 def _lab(pixels: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB).astype(np.float32) * [100 / 255, 1, 1] - [0, 128, 128]
+    return cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB).astype(np.float32) * [100 / 255, 1, 1] - [
+        0,
+        128,
+        128,
+    ]
 
 
 def _sides(a: np.ndarray, b: int) -> dict[str, np.ndarray]:
     c = a.shape[2]
-    return {"top": a[:b].reshape(-1, c), "bottom": a[-b:].reshape(-1, c), "left": a[:, :b].reshape(-1, c), "right": a[:, -b:].reshape(-1, c)}
+    return {
+        "top": a[:b].reshape(-1, c),
+        "bottom": a[-b:].reshape(-1, c),
+        "left": a[:, :b].reshape(-1, c),
+        "right": a[:, -b:].reshape(-1, c),
+    }
 
 
 def _spread(pixels: np.ndarray, centre: np.ndarray) -> float:
@@ -59,7 +68,9 @@ def _spread(pixels: np.ndarray, centre: np.ndarray) -> float:
 def _order(quad: np.ndarray) -> np.ndarray:
     """Corners as top-left, top-right, bottom-right, bottom-left."""
     s, d = quad.sum(axis=1), quad[:, 1] - quad[:, 0]
-    return np.array([quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]], np.float64)
+    return np.array(
+        [quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]], np.float64
+    )
 
 
 def _refine(contour: np.ndarray, quad: np.ndarray, tol: float) -> np.ndarray:
@@ -97,7 +108,11 @@ def find_quad(pixels: np.ndarray, *, opts: dict | None = None) -> np.ndarray:
     o = {**RECTIFY_DEFAULTS, **(opts or {})}
     h, w = pixels.shape[:2]
     scale = min(1.0, o["work_side"] / max(h, w))
-    small = cv2.resize(pixels, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else pixels
+    small = (
+        cv2.resize(pixels, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else pixels
+    )
     small = cv2.GaussianBlur(small, (5, 5), 0)
     lab = _lab(small)
     sh, sw = lab.shape[:2]
@@ -107,12 +122,16 @@ def find_quad(pixels: np.ndarray, *, opts: dict | None = None) -> np.ndarray:
     busy = [name for name, px in sides.items() if _spread(px, bg) > o["plain_max"]]
     if len(busy) == 1:
         # one busy side with three plain ones: the artefact runs off that side
-        bg = np.median(np.concatenate([px for name, px in sides.items() if name != busy[0]]), axis=0)
+        bg = np.median(
+            np.concatenate([px for name, px in sides.items() if name != busy[0]]), axis=0
+        )
         if all(_spread(px, bg) <= o["plain_max"] for name, px in sides.items() if name != busy[0]):
             raise Declined(f"the artefact touches the {busy[0]} edge of the photo")
     spread = _spread(np.concatenate(list(sides.values())), bg)
     if busy or spread > o["plain_max"]:
-        raise Declined(f"the background is not plain (colour varies by {spread:.0f} ΔE around the edge of the photo)")
+        raise Declined(
+            f"the background is not plain (colour varies by {spread:.0f} ΔE around the edge of the photo)"
+        )
     dist = np.linalg.norm(lab - bg, axis=2)
     mask = (dist > max(12.0, 2.5 * spread)).astype(np.uint8) * 255
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
@@ -124,7 +143,9 @@ def find_quad(pixels: np.ndarray, *, opts: dict | None = None) -> np.ndarray:
     area = cv2.contourArea(contour)
     share = area / (sh * sw)
     if not o["min_area"] <= share <= o["max_area"]:
-        raise Declined(f"the largest shape covers {share:.0%} of the photo; frame the artefact with some background around it")
+        raise Declined(
+            f"the largest shape covers {share:.0%} of the photo; frame the artefact with some background around it"
+        )
     x, y, bw, bh = cv2.boundingRect(contour)
     if x <= 1 or y <= 1 or x + bw >= sw - 1 or y + bh >= sh - 1:
         raise Declined("the artefact touches the edge of the photo")
@@ -136,7 +157,9 @@ def find_quad(pixels: np.ndarray, *, opts: dict | None = None) -> np.ndarray:
     quad = _refine(contour, quad, tol=max(3.0, 0.02 * max(bw, bh)))
     fill = area / max(1e-9, cv2.contourArea(quad.astype(np.float32)))
     if not o["min_fill"] <= fill <= 2 - o["min_fill"]:
-        raise Declined(f"the shape fills only {fill:.0%} of its quadrilateral; it is not a flat rectangle")
+        raise Declined(
+            f"the shape fills only {fill:.0%} of its quadrilateral; it is not a flat rectangle"
+        )
     others = sum(cv2.contourArea(c) for c in contours) - area
     if others > 0.02 * sh * sw:
         raise Declined(f"other objects cover {others / (sh * sw):.0%} of the photo")
@@ -158,10 +181,14 @@ def warp(pixels: np.ndarray, quad: np.ndarray, *, aspect: float | None = None) -
     width, height = max(2, int(round(width))), max(2, int(round(height)))
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
     matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
-    return cv2.warpPerspective(pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
-def rectify(pixels: np.ndarray, *, aspect: float | None = None, opts: dict | None = None) -> tuple[np.ndarray, dict]:
+def rectify(
+    pixels: np.ndarray, *, aspect: float | None = None, opts: dict | None = None
+) -> tuple[np.ndarray, dict]:
     """Crop and straighten a flat artefact photographed on a plain background.
 
     Parameters
@@ -187,5 +214,7 @@ def rectify(pixels: np.ndarray, *, aspect: float | None = None, opts: dict | Non
         log.info("rectify: declined (%s)", e)
         return pixels, {"status": "declined", "reason": str(e)}
     out = warp(pixels, quad, aspect=aspect)
-    log.info("rectify: %dx%d -> %dx%d", pixels.shape[1], pixels.shape[0], out.shape[1], out.shape[0])
+    log.info(
+        "rectify: %dx%d -> %dx%d", pixels.shape[1], pixels.shape[0], out.shape[1], out.shape[0]
+    )
     return out, {"status": "rectified", "corners": quad.round(2).tolist()}

@@ -72,7 +72,9 @@ def ring_files(files: list[Path]) -> list[Path]:
 
 def mask_files(files: list[Path], photos: list[Path]) -> list[Path] | None:
     """Masks `<stem>_mask.*` (white = object) for every photo, or None if any is missing."""
-    masks = {f.stem.lower()[: -len("mask")].rstrip("_- "): f for f in photo_files(files) if _is_mask(f)}
+    masks = {
+        f.stem.lower()[: -len("mask")].rstrip("_- "): f for f in photo_files(files) if _is_mask(f)
+    }
     found = [masks.get(p.stem.lower()) for p in photos]
     return found if masks and all(found) else None
 
@@ -83,21 +85,30 @@ def _oriented_size(path: Path, max_pixels: int) -> tuple[int, int]:
         return (h, w) if im.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
 
 
-def check_ring(paths: list[Path], *, max_pixels: int, min_frames: int, max_frames: int) -> tuple[int, int]:
+def check_ring(
+    paths: list[Path], *, max_pixels: int, min_frames: int, max_frames: int
+) -> tuple[int, int]:
     """Refuse rings that are too short, too long or of mixed sizes; return (w, h)."""
     if len(paths) < min_frames:
         raise InvalidPhotoSet(
             f"ring: {len(paths)} photo(s); a spin set needs at least {min_frames} photos taken all around "
-            "the object (every 30° or closer). For one or two photos of a flat artefact use kind \"flat\""
+            'the object (every 30° or closer). For one or two photos of a flat artefact use kind "flat"'
         )
     if len(paths) > max_frames:
-        raise InvalidPhotoSet(f"ring: {len(paths)} photos, over the limit of {max_frames}; upload every 2nd or 3rd frame")
+        raise InvalidPhotoSet(
+            f"ring: {len(paths)} photos, over the limit of {max_frames}; upload every 2nd or 3rd frame"
+        )
     sizes: dict[tuple[int, int], list[str]] = {}
     for p in paths:
         sizes.setdefault(_oriented_size(p, max_pixels), []).append(p.name)
     if len(sizes) > 1:
         common = max(sizes, key=lambda s: len(sizes[s]))
-        odd = [f"{n} ({w}x{h})" for (w, h), names in sizes.items() if (w, h) != common for n in names[:3]]
+        odd = [
+            f"{n} ({w}x{h})"
+            for (w, h), names in sizes.items()
+            if (w, h) != common
+            for n in names[:3]
+        ]
         raise InvalidPhotoSet(
             f"ring: photos of mixed sizes; most are {common[0]}x{common[1]} but {', '.join(odd)} differ. "
             "Export every frame of the ring at the same size and crop"
@@ -108,11 +119,20 @@ def check_ring(paths: list[Path], *, max_pixels: int, min_frames: int, max_frame
 def _band_median(lin: np.ndarray, band: float) -> np.ndarray:
     h, w = lin.shape[:2]
     b = max(1, int(min(h, w) * band))
-    edge = np.concatenate([lin[:b].reshape(-1, 3), lin[-b:].reshape(-1, 3), lin[:, :b].reshape(-1, 3), lin[:, -b:].reshape(-1, 3)])
+    edge = np.concatenate(
+        [
+            lin[:b].reshape(-1, 3),
+            lin[-b:].reshape(-1, 3),
+            lin[:, :b].reshape(-1, 3),
+            lin[:, -b:].reshape(-1, 3),
+        ]
+    )
     return np.median(edge, axis=0)
 
 
-def match_exposure(frames: list[np.ndarray], *, band: float, max_gain: float) -> tuple[list[np.ndarray], list[list[float]]]:
+def match_exposure(
+    frames: list[np.ndarray], *, band: float, max_gain: float
+) -> tuple[list[np.ndarray], list[list[float]]]:
     """Scale each frame's channels so its backdrop matches the ring's median backdrop."""
     small = [f[:: max(1, f.shape[0] // 200), :: max(1, f.shape[1] // 200)] for f in frames]
     backdrops = np.array([_band_median(srgb_decode(s / 255.0), band) for s in small])
@@ -168,7 +188,12 @@ def crop_box(
     half_w, half_h = min(half_w, w / 2), min(half_h, h / 2)
     cx = min(max(axis, half_w), w - half_w)
     cy = min(max(cy, half_h), h - half_h)
-    return (int(round(cx - half_w)), int(round(cy - half_h)), int(round(cx + half_w)), int(round(cy + half_h))), True
+    return (
+        int(round(cx - half_w)),
+        int(round(cy - half_h)),
+        int(round(cx + half_w)),
+        int(round(cy + half_h)),
+    ), True
 
 
 def _resize(pixels: np.ndarray, long_side: int) -> np.ndarray:
@@ -181,7 +206,9 @@ def _resize(pixels: np.ndarray, long_side: int) -> np.ndarray:
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
 
 
-def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
+def process_ring(
+    files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress
+) -> dict:
     """Turn an ordered turntable ring into a spin set; return the manifest body."""
     o = {**SPIN_DEFAULTS, **(options.get("spin") or {})}
     max_pixels = options.get("max_image_pixels", tol.DEFAULT_MAX_IMAGE_PIXELS)
@@ -199,10 +226,14 @@ def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: d
     frames, gains = match_exposure(frames, band=o["band"], max_gain=o["max_gain"])
     masks = _load_masks(mask_files(files, paths), frames, max_pixels, need)
     if np.any(np.isclose(np.abs(np.log(gains)), np.log(o["max_gain"]))):
-        warnings.append("ring: exposure differs a lot between frames; some could not be matched fully")
+        warnings.append(
+            "ring: exposure differs a lot between frames; some could not be matched fully"
+        )
     box, found = crop_box(frames, band=o["band"], margin=o["margin"], masks=masks)
     if not found:
-        warnings.append("ring: the object could not be told from the backdrop; frames are not cropped")
+        warnings.append(
+            "ring: the object could not be told from the backdrop; frames are not cropped"
+        )
     x0, y0, x1, y1 = box
     crops = [f[y0:y1, x0:x1] for f in frames]
     long_side = max(x1 - x0, y1 - y0)
@@ -211,7 +242,9 @@ def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: d
         # a larger size would only be upscaled: keep the frames' own size as the top level
         if not usable or long_side > 1.25 * usable[-1]:
             usable.append(long_side - long_side % 2)
-        warnings.append(f"ring: frames are {long_side} px after cropping; sizes above that were not made")
+        warnings.append(
+            f"ring: frames are {long_side} px after cropping; sizes above that were not made"
+        )
     out_dir = Path(out_dir)
     outputs: dict[str, dict] = {}
     names: dict[int, list[str]] = {size: [] for size in usable}
@@ -229,11 +262,23 @@ def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: d
             if size not in names:
                 continue
             name = f"spin-{size}-{i:03d}.jpg"
-            Image.fromarray(level).save(out_dir / name, "JPEG", quality=o["quality"], progressive=True)
+            Image.fromarray(level).save(
+                out_dir / name, "JPEG", quality=o["quality"], progressive=True
+            )
             shapes[size] = level.shape[1::-1]
-            outputs[name] = describe_file(out_dir / name, role="spin-frame", size=size, frame=i, width=shapes[size][0], height=shapes[size][1])
+            outputs[name] = describe_file(
+                out_dir / name,
+                role="spin-frame",
+                size=size,
+                frame=i,
+                width=shapes[size][0],
+                height=shapes[size][1],
+            )
             names[size].append(name)
-    listing = [{"size": s, "width": shapes[s][0], "height": shapes[s][1], "frames": names[s]} for s in usable]
+    listing = [
+        {"size": s, "width": shapes[s][0], "height": shapes[s][1], "frames": names[s]}
+        for s in usable
+    ]
     progress(80, "video")
     outputs["spin.mp4"] = _write_video(video_frames, out_dir / "spin.mp4", o)
     spin = {
@@ -252,12 +297,20 @@ def process_ring(files: list[Path], out_dir: Path, *, metadata: dict, options: d
         "source": {"photos": [p.name for p in paths], "photo_size": list(frames[0].shape[1::-1])},
         "recipe": [("spin", {"sizes": usable, "crop": list(box), "gains": gains})],
         "files": outputs,
-        "spin": {"frames": len(crops), "sizes": usable, "crop": list(box), "centred": found, "masks": masks is not None},
+        "spin": {
+            "frames": len(crops),
+            "sizes": usable,
+            "crop": list(box),
+            "centred": found,
+            "masks": masks is not None,
+        },
         "warnings": warnings,
     }
 
 
-def _load_masks(paths: list[Path] | None, frames: list[np.ndarray], max_pixels: int, need: int) -> list[np.ndarray] | None:
+def _load_masks(
+    paths: list[Path] | None, frames: list[np.ndarray], max_pixels: int, need: int
+) -> list[np.ndarray] | None:
     if not paths:
         return None
     out = []
@@ -274,4 +327,6 @@ def _write_video(frames: list[np.ndarray], path: Path, o: dict) -> dict:
     fps = float(o["video_fps"])
     turns = max(1, int(np.ceil(o["video_seconds"] * fps / len(frames))))
     write_mp4((f for _ in range(turns) for f in frames), path, size=(w, h), fps=fps)
-    return describe_file(path, role="spin-video", width=w, height=h, frames=turns * len(frames), fps=fps)
+    return describe_file(
+        path, role="spin-video", width=w, height=h, frames=turns * len(frames), fps=fps
+    )

@@ -18,12 +18,21 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
-def write_mp4(frames: Iterable[np.ndarray], path: str | Path, *, size: tuple[int, int], fps: float, crf: int = 23) -> Path:
+def write_mp4(
+    frames: Iterable[np.ndarray],
+    path: str | Path,
+    *,
+    size: tuple[int, int],
+    fps: float,
+    crf: int = 23,
+) -> Path:
     """Write (h, w, 3) uint8 frames of `size` (w, h, both even) as an MP4 at `path`."""
     try:
         import imageio_ffmpeg
     except ImportError as e:  # pragma: no cover - pinned in pyproject
-        raise RuntimeError("write_mp4: needs imageio-ffmpeg; pip install imageio-ffmpeg==0.8.1") from e
+        raise RuntimeError(
+            "write_mp4: needs imageio-ffmpeg; pip install imageio-ffmpeg==0.8.1"
+        ) from e
     w, h = size
     if w % 2 or h % 2:
         raise ValueError(f"write_mp4: H.264 yuv420p needs even sizes, got {w}x{h}")
@@ -47,5 +56,13 @@ def write_mp4(frames: Iterable[np.ndarray], path: str | Path, *, size: tuple[int
             count += 1
     finally:
         writer.close()
-    log.info("write_mp4: %s, %d frames %dx%d at %g fps, %d bytes", path.name, count, w, h, fps, path.stat().st_size)
+    log.info(
+        "write_mp4: %s, %d frames %dx%d at %g fps, %d bytes",
+        path.name,
+        count,
+        w,
+        h,
+        fps,
+        path.stat().st_size,
+    )
     return path

@@ -19,11 +19,16 @@ def _s15(v: float) -> bytes:
     return struct.pack(">i", round(v * 65536))
 
 
-def matrix_trc_profile(colorants=ADOBE_D50, gamma: float = ADOBE_GAMMA, name: str = "Adobe RGB test") -> bytes:
+def matrix_trc_profile(
+    colorants=ADOBE_D50, gamma: float = ADOBE_GAMMA, name: str = "Adobe RGB test"
+) -> bytes:
     """An ICC v2 RGB display profile built from colorants and one gamma."""
     desc = name.encode("ascii") + b"\x00"
     tags = {
-        b"desc": b"desc\x00\x00\x00\x00" + struct.pack(">I", len(desc)) + desc + b"\x00" * (4 + 4 + 2 + 1 + 67),
+        b"desc": b"desc\x00\x00\x00\x00"
+        + struct.pack(">I", len(desc))
+        + desc
+        + b"\x00" * (4 + 4 + 2 + 1 + 67),
         b"wtpt": b"XYZ \x00\x00\x00\x00" + _s15(0.9642) + _s15(1.0) + _s15(0.8249),
         b"rXYZ": b"XYZ \x00\x00\x00\x00" + b"".join(_s15(v) for v in colorants[0]),
         b"gXYZ": b"XYZ \x00\x00\x00\x00" + b"".join(_s15(v) for v in colorants[1]),

@@ -46,7 +46,9 @@ def test_painting_61_by_46_cm_is_a_true_size_wall_panel(tmp_path):
         other = trimesh.load(tmp_path / "out" / name)
         assert other.extents == pytest.approx([0.61, 0.46, 0.02], rel=0.005), name
     if "ar.usdz" in manifest["files"]:
-        assert _usdz_extents(tmp_path / "out" / "ar.usdz") == pytest.approx([0.61, 0.46, 0.02], rel=0.005)
+        assert _usdz_extents(tmp_path / "out" / "ar.usdz") == pytest.approx(
+            [0.61, 0.46, 0.02], rel=0.005
+        )
 
 
 def _usdz_extents(path) -> list[float]:
@@ -55,7 +57,9 @@ def _usdz_extents(path) -> list[float]:
     from pxr import UsdGeom
 
     stage = Usd.Stage.Open(str(path))
-    box = UsdGeom.BBoxCache(Usd.TimeCode.Default(), ["default", "render"]).ComputeWorldBound(stage.GetPseudoRoot())
+    box = UsdGeom.BBoxCache(Usd.TimeCode.Default(), ["default", "render"]).ComputeWorldBound(
+        stage.GetPseudoRoot()
+    )
     size = box.ComputeAlignedRange().GetSize()
     return [v * UsdGeom.GetStageMetersPerUnit(stage) for v in size]
 
@@ -116,7 +120,9 @@ def test_scanner_resolution_gives_an_estimated_size(tmp_path):
     front = _save(tmp_path / "scan.tif", painting(600, 450), dpi=(400, 400))
     manifest = process([front], tmp_path / "out", metadata=_md(kind="flat", flat_kind="woodblock"))
     assert manifest["size_source"] == "estimated from the scan resolution (400 dpi)"
-    assert manifest["dimensions_m"][:2] == pytest.approx([600 / 400 * 0.0254, 450 / 400 * 0.0254], rel=1e-4)
+    assert manifest["dimensions_m"][:2] == pytest.approx(
+        [600 / 400 * 0.0254, 450 / 400 * 0.0254], rel=1e-4
+    )
 
 
 @pytest.mark.parametrize(
@@ -137,7 +143,11 @@ def test_absurd_dimensions_are_refused(tmp_path, dims, match):
 def test_three_photos_are_not_a_flat_artefact(tmp_path):
     files = [_save(tmp_path / f"p{i}.jpg", painting(100, 80)) for i in range(3)]
     with pytest.raises(InvalidMetadata, match="one .front. or two"):
-        process(files, tmp_path / "out", metadata=_md(kind="flat", dimensions={"width": 10, "height": 8}))
+        process(
+            files,
+            tmp_path / "out",
+            metadata=_md(kind="flat", dimensions={"width": 10, "height": 8}),
+        )
 
 
 def test_metadata_checks_flat_fields():

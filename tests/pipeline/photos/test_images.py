@@ -23,7 +23,9 @@ with warnings.catch_warnings():
 def _reference_srgb(adobe: np.ndarray) -> np.ndarray:
     """colour-science's Adobe RGB (1998) -> sRGB, both encoded, floats in [0, 1]."""
     return np.clip(
-        colour.RGB_to_RGB(adobe, "Adobe RGB (1998)", "sRGB", apply_cctf_decoding=True, apply_cctf_encoding=True),
+        colour.RGB_to_RGB(
+            adobe, "Adobe RGB (1998)", "sRGB", apply_cctf_decoding=True, apply_cctf_encoding=True
+        ),
         0,
         1,
     )
@@ -47,7 +49,12 @@ def _adobe_pixels(n: int = 96, seed: int = 3) -> np.ndarray:
 def test_16bit_adobe_rgb_tiff_becomes_srgb(tmp_path):
     adobe = _adobe_pixels()
     path = tmp_path / "painting.tif"
-    tifffile.imwrite(path, (adobe * 65535 + 0.5).astype(np.uint16), photometric="rgb", iccprofile=matrix_trc_profile())
+    tifffile.imwrite(
+        path,
+        (adobe * 65535 + 0.5).astype(np.uint16),
+        photometric="rgb",
+        iccprofile=matrix_trc_profile(),
+    )
     photo = load_photo(path)
     assert photo.info["bits"] == 16
     assert photo.info["icc"] == "Adobe RGB test"
@@ -63,7 +70,9 @@ def test_16bit_adobe_rgb_tiff_becomes_srgb(tmp_path):
 def test_8bit_adobe_rgb_jpeg_goes_through_littlecms(tmp_path):
     adobe = _adobe_pixels(64)
     path = tmp_path / "print.jpg"
-    Image.fromarray((adobe * 255 + 0.5).astype(np.uint8)).save(path, quality=100, icc_profile=matrix_trc_profile())
+    Image.fromarray((adobe * 255 + 0.5).astype(np.uint8)).save(
+        path, quality=100, icc_profile=matrix_trc_profile()
+    )
     photo = load_photo(path)
     assert photo.info["icc"] == "Adobe RGB test"
     decoded = np.asarray(Image.open(path).convert("RGB"), np.float64) / 255
@@ -117,7 +126,9 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path):
 
 def test_truncated_jpeg_is_a_readable_error(tmp_path):
     buf = io.BytesIO()
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 300, 3), np.uint8)).save(buf, "JPEG")
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 300, 3), np.uint8)).save(
+        buf, "JPEG"
+    )
     path = tmp_path / "broken.jpg"
     path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
     with pytest.raises(InvalidImage, match="damaged or truncated"):

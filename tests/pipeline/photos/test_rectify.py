@@ -21,12 +21,17 @@ def _wall(seed: int = 0) -> np.ndarray:
     return wall.clip(0, 255).astype(np.uint8)
 
 
-def _photographed(art: np.ndarray, background: np.ndarray, corners: np.ndarray, seed: int = 0) -> np.ndarray:
+def _photographed(
+    art: np.ndarray, background: np.ndarray, corners: np.ndarray, seed: int = 0
+) -> np.ndarray:
     h, w = art.shape[:2]
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     m = cv2.getPerspectiveTransform(src, corners.astype(np.float32))
     warped = cv2.warpPerspective(art, m, (W, H), flags=cv2.INTER_LINEAR)
-    inside = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (W, H), flags=cv2.INTER_LINEAR) / 255.0
+    inside = (
+        cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (W, H), flags=cv2.INTER_LINEAR)
+        / 255.0
+    )
     photo = background * (1 - inside[..., None]) + warped * inside[..., None]
     photo += np.random.default_rng(seed).normal(0, 1.5, photo.shape)
     return cv2.GaussianBlur(photo.clip(0, 255).astype(np.uint8), (3, 3), 0)
@@ -54,7 +59,9 @@ def test_cluttered_photo_is_declined_and_kept():
     clutter = _wall()
     for _ in range(60):  # shelves, frames, labels behind the painting
         x, y = rng.integers(0, W - 200), rng.integers(0, H - 150)
-        clutter[y : y + rng.integers(30, 150), x : x + rng.integers(30, 200)] = rng.integers(0, 255, 3)
+        clutter[y : y + rng.integers(30, 150), x : x + rng.integers(30, 200)] = rng.integers(
+            0, 255, 3
+        )
     photo = _photographed(painting(610, 460), clutter, TRUTH)
     out, report = rectify(photo)
     assert report["status"] == "declined"
@@ -66,4 +73,7 @@ def test_painting_cut_by_the_frame_is_declined():
     corners = TRUTH.copy()
     corners[:, 0] -= 420  # runs off the left edge
     _, report = rectify(_photographed(painting(610, 460), _wall(), corners))
-    assert report == {"status": "declined", "reason": "the artefact touches the left edge of the photo"}
+    assert report == {
+        "status": "declined",
+        "reason": "the artefact touches the left edge of the photo",
+    }

@@ -76,7 +76,9 @@ def test_ring_becomes_a_centred_matched_spin_set(tmp_path):
     # order follows the numbers in the names, not the upload order
     assert manifest["source"]["photos"][:3] == ["IMG_1.jpg", "IMG_2.jpg", "IMG_3.jpg"]
     # exposure: the backdrop of every frame now matches
-    backdrops = [np.median(_pixels(out / n)[:6].reshape(-1, 3), axis=0) for n in spin["sizes"][1]["frames"]]
+    backdrops = [
+        np.median(_pixels(out / n)[:6].reshape(-1, 3), axis=0) for n in spin["sizes"][1]["frames"]
+    ]
     assert np.ptp(np.array(backdrops), axis=0).max() <= 6
     assert np.ptp(gains * 234) > 35  # the input really differed
     # centring: the axis sits in the middle of the crop
@@ -96,9 +98,15 @@ def test_spin_mp4_is_web_h264(tmp_path):
     assert frames == entry["frames"] and frames % 12 == 0 and secs >= 2.0
     data = video.read_bytes()
     assert data.index(b"moov") < data.index(b"mdat")  # +faststart
-    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(video)], capture_output=True, text=True)
+    probe = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(video)], capture_output=True, text=True
+    )
     assert "h264" in probe.stderr and "yuv420p" in probe.stderr
-    check = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video), "-f", "null", "-"], capture_output=True, text=True)
+    check = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video), "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0 and check.stderr == ""
 
 
@@ -111,7 +119,9 @@ def test_ring_of_one_photo_is_refused(tmp_path):
 def test_mixed_sizes_are_refused(tmp_path):
     paths = write_ring(tmp_path / "ring", n=12)
     Image.fromarray(ring_frame(0.3, size=(400, 300))).save(paths[5], quality=90)
-    with pytest.raises(InvalidPhotoSet, match=r"mixed sizes; most are 480x320 but IMG_6.jpg \(400x300\)"):
+    with pytest.raises(
+        InvalidPhotoSet, match=r"mixed sizes; most are 480x320 but IMG_6.jpg \(400x300\)"
+    ):
         process(paths, tmp_path / "out", metadata=_md(kind="ring"))
 
 
@@ -153,17 +163,32 @@ def test_socketed_axe_ring_becomes_a_spin_set(corpus, tmp_path):
     axe = corpus / "photosets" / "socketed-axe"
     out = tmp_path / "out"
     options = {"spin": {"sizes": (320, 640), "video_side": 640, "video_seconds": 2.2}}
-    manifest = process([axe / "images", axe / "masks"], out, metadata=_md(kind="ring"), options=options)
+    manifest = process(
+        [axe / "images", axe / "masks"], out, metadata=_md(kind="ring"), options=options
+    )
     spin = json.loads((out / "spin.json").read_text())
     assert spin["frames"] == 22
-    assert manifest["source"]["photos"][0] == "IMG_8839.JPG" and manifest["source"]["photos"][-1] == "IMG_8860.JPG"
+    assert (
+        manifest["source"]["photos"][0] == "IMG_8839.JPG"
+        and manifest["source"]["photos"][-1] == "IMG_8860.JPG"
+    )
     assert manifest["spin"]["masks"] is True
-    assert {f for f in manifest["files"]} == {n for s in spin["sizes"] for n in s["frames"]} | {"spin.json", "spin.mp4"}
+    assert {f for f in manifest["files"]} == {n for s in spin["sizes"] for n in s["frames"]} | {
+        "spin.json",
+        "spin.mp4",
+    }
     # the crop is centred on the axe's mean position (the turntable axis) and holds it in every frame
     x0, y0, x1, y1 = manifest["spin"]["crop"]
     boxes = _mask_boxes(axe / "masks", tuple(manifest["source"]["photo_size"]))
-    assert (x0 + x1) / 2 == pytest.approx(boxes[:, 4].mean(), abs=0.02 * manifest["source"]["photo_size"][0])
-    assert x0 <= boxes[:, 0].min() and y0 <= boxes[:, 1].min() and x1 >= boxes[:, 2].max() and y1 >= boxes[:, 3].max()
+    assert (x0 + x1) / 2 == pytest.approx(
+        boxes[:, 4].mean(), abs=0.02 * manifest["source"]["photo_size"][0]
+    )
+    assert (
+        x0 <= boxes[:, 0].min()
+        and y0 <= boxes[:, 1].min()
+        and x1 >= boxes[:, 2].max()
+        and y1 >= boxes[:, 3].max()
+    )
     assert (x1 - x0) < 0.95 * manifest["source"]["photo_size"][0]  # really cropped
     first = _pixels(out / spin["sizes"][1]["frames"][0])
     assert max(first.shape[:2]) == 640

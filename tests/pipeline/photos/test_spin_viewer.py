@@ -51,7 +51,12 @@ def site(tmp_path_factory):
     shutil.copytree(STATIC, root / "spin")
     paths = write_ring(root / "photos", n=12)
     md = validate_metadata({"title": {"en": "Vase"}, "kind": "ring"})
-    process(paths, root / "set", metadata=md, options={"spin": {"sizes": (96, 256), "video_side": 128, "video_seconds": 1}})
+    process(
+        paths,
+        root / "set",
+        metadata=md,
+        options={"spin": {"sizes": (96, 256), "video_side": 128, "video_seconds": 1}},
+    )
     (root / "index.html").write_text(PAGE)
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
