@@ -155,3 +155,42 @@ def test_metadata_checks_flat_fields():
         _md(flat_kind="fresco")
     with pytest.raises(InvalidMetadata, match="rectify"):
         _md(rectify="yes")
+
+
+def test_rectify_through_the_flow(tmp_path):
+    from tests.pipeline.photos.test_rectify import TRUTH
+    from tests.pipeline.photos.test_rectify import _photographed
+    from tests.pipeline.photos.test_rectify import _wall
+
+    photo = _save(
+        tmp_path / "angled.jpg", _photographed(painting(610, 460), _wall(), TRUTH), quality=92
+    )
+    dims = {"width": 61, "height": 46, "unit": "cm"}
+    manifest = process(
+        [photo], tmp_path / "out", metadata=_md(kind="flat", rectify=True, dimensions=dims)
+    )
+    report = manifest["rectification"]["front"]
+    assert report["status"] == "rectified"
+    assert not any("stretched" in w for w in manifest["warnings"])  # the rectified shape fits
+    mesh = trimesh.load(tmp_path / "out" / "master.glb")
+    w, h = mesh.geometry["front"].visual.material.baseColorTexture.size
+    assert w / h == pytest.approx(61 / 46, rel=0.01)
+
+
+def test_rectify_declines_on_clutter_and_keeps_the_photo(tmp_path):
+    rng = np.random.default_rng(1)
+    busy = rng.integers(0, 255, (460, 610, 3), np.uint8)
+    photo = _save(tmp_path / "busy.png", busy)
+    dims = {"width": 61, "height": 46, "unit": "cm"}
+    manifest = process(
+        [photo],
+        tmp_path / "out",
+        metadata=_md(kind="flat", dimensions=dims),
+        options={"rectify": True},
+    )
+    assert manifest["rectification"]["front"]["status"] == "declined"
+    assert any(
+        w.startswith("rectify: kept the front photo as it is: ") for w in manifest["warnings"]
+    )
+    mesh = trimesh.load(tmp_path / "out" / "master.glb")
+    assert mesh.geometry["front"].visual.material.baseColorTexture.size == (610, 460)
