@@ -22,7 +22,7 @@ from service.pipeline import constants as tol
 from service.pipeline.exchange.archive import collect
 from service.pipeline.manifest import write_manifest
 from service.pipeline.photos.flat import process_flat
-from service.pipeline.photos.kinds import guess_kind
+from service.pipeline.photos.kinds import decide_kind
 from service.pipeline.photos.spin import process_ring
 from service.pipeline.scan import process_scan
 
@@ -93,9 +93,9 @@ def process(
             max_entries=options["max_archive_entries"],
             max_bytes=options["max_unpacked_bytes"],
         )
-        kind = kind or guess_kind(files)  # photos/kinds.py: recorded as kind_source "heuristic"
+        kind, kind_source = decide_kind(kind, files)  # photos/kinds.py: photo-only uploads
         body = FLOWS[kind](files, out_dir, metadata=metadata, options=options, progress=progress)
-        body["kind_source"] = "metadata" if metadata.get("kind") else "heuristic"
+        body["kind_source"] = kind_source
         body.setdefault("warnings", [])
         body.setdefault("steps", {})
         for name, hook in AFTER.items():
