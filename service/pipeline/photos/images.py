@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import warnings
 from dataclasses import dataclass
 from dataclasses import field
@@ -168,10 +169,10 @@ def _load(path: Path, im: Image.Image, max_side: int | None) -> Photo:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            if max_side and im.format == "JPEG":
-                scale = max(1, min(8, max(im.size) // max_side))
-                if scale > 1:
-                    im.draft(im.mode, (im.size[0] // scale, im.size[1] // scale))
+            if max_side and im.format == "JPEG" and max(im.size) > max_side:
+                # DCT scaling: Pillow decodes at 1/2, 1/4 or 1/8, never below this size
+                f = max_side / max(im.size)
+                im.draft(im.mode, (math.ceil(im.size[0] * f), math.ceil(im.size[1] * f)))
             photo = _decode(path, im, info)
         except (OSError, SyntaxError, ValueError, EOFError) as e:
             raise InvalidImage(
