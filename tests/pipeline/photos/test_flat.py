@@ -194,3 +194,10 @@ def test_rectify_declines_on_clutter_and_keeps_the_photo(tmp_path):
     )
     mesh = trimesh.load(tmp_path / "out" / "master.glb")
     assert mesh.geometry["front"].visual.material.baseColorTexture.size == (610, 460)
+
+
+def test_every_flat_kind_has_panel_defaults():
+    from service.pipeline import metadata
+    from service.pipeline.photos import panel
+
+    assert set(metadata.FLAT_KINDS) == set(panel.FLAT_KINDS)
