@@ -38,6 +38,7 @@ from service.pipeline.photogrammetry.dense import plane_sweep
 from service.pipeline.photogrammetry.dense import undistort
 from service.pipeline.photogrammetry.fuse import tsdf_fuse
 from service.pipeline.photogrammetry.images import DEFAULT_MAX_SIDE
+from service.pipeline.photogrammetry.images import MIN_PHOTOS
 from service.pipeline.photogrammetry.images import prepare_photos
 from service.pipeline.photogrammetry.orient import scale_bar_length
 from service.pipeline.photogrammetry.orient import scale_factor
@@ -60,6 +61,7 @@ DEFAULTS = {
     "mesh_faces": 40_000,  # faces of the textured master (xatlas time grows fast with it)
     "texture_size": 2048,
     "threads": 2,
+    "min_photos": MIN_PHOTOS,  # fewer is refused (research sets with known cameras may lower it)
 }
 
 
@@ -96,10 +98,10 @@ def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: di
         seconds[name] = round(time.perf_counter() - clock[-1], 2)
 
     stage(3, "photos")
-    photos, prep = prepare_photos(files, work, max_side=int(opts["max_image_side"]))
+    photos, prep = prepare_photos(files, work, max_side=int(opts["max_image_side"]), min_photos=int(opts["min_photos"]))
     done("photos")
     stage(8, "features, matching and sparse reconstruction")
-    sparse = reconstruct(photos, work, threads=int(opts["threads"]))
+    sparse = reconstruct(photos, work, threads=int(opts["threads"]), min_photos=int(opts["min_photos"]))
     done("sparse")
     by_name = {p.name: p for p in photos}
 
@@ -126,7 +128,8 @@ def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: di
     metres, scale = _scale(textured, sparse, photos, metadata)
     textured.apply_scale(metres)
     lo, hi = textured.bounds
-    textured.apply_translation([-(lo[0] + hi[0]) / 2, -lo[1], -(lo[2] + hi[2]) / 2])
+    shift = np.array([-(lo[0] + hi[0]) / 2, -lo[1], -(lo[2] + hi[2]) / 2])
+    textured.apply_translation(shift)
     textured.metadata["name"] = "photogrammetry"
     done("orient")
 
@@ -147,6 +150,7 @@ def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: di
         "texture": textured.metadata.get("texture", {}),
         "orientation": orientation,
         "scale": scale,
+        "cameras": _cameras(sparse, by_name, T, metres, shift),
         "seconds": seconds,
     }
     warnings = []
@@ -183,6 +187,29 @@ def dense_maps(sparse, by_name: dict, opts: dict, tick: Callable[[int, int], Non
         tick(i + 1, len(sparse.views))
     consistency(maps, neighbours)
     return maps
+
+
+def _cameras(sparse, by_name: dict, T: np.ndarray, metres: float, shift: np.ndarray) -> list[dict]:
+    """Each placed photo's camera in the model's frame (metres): K and k1 in prepared pixels, world to camera."""
+    out = []
+    Rt, tt = T[:3, :3], T[:3, 3]
+    for v in sparse.views:
+        R = v.R @ Rt.T
+        t = -R @ shift - metres * R @ tt + metres * v.t
+        m = np.eye(4)
+        m[:3, :3], m[:3, 3] = R, t
+        p = by_name[v.name]
+        out.append(
+            {
+                "photo": p.source,
+                "size": list(v.size),
+                "photo_scale": round(p.scale, 6),
+                "K": np.round(v.K, 4).tolist(),
+                "k1": round(v.k1, 6),
+                "world_to_camera": np.round(m, 7).tolist(),
+            }
+        )
+    return out
 
 
 def _scale(mesh, sparse, photos, metadata: dict) -> tuple[float, dict]:

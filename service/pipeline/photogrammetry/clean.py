@@ -27,6 +27,8 @@ CARVE_VOTES = 2
 FLOOR_SHARE = 0.15
 # a ground plane has almost nothing under it
 FLOOR_BELOW_SHARE = 0.03
+# the ground reaches beyond the object's footprint by this factor
+FLOOR_REACH = 1.2
 # pieces smaller than this share of the largest are debris
 MIN_PIECE_SHARE = 0.05
 
@@ -75,8 +77,10 @@ def drop_floor(mesh: trimesh.Trimesh, *, tolerance: float) -> tuple[trimesh.Trim
         return mesh, False
     height = -(a * mesh.vertices[:, 0] + c * mesh.vertices[:, 2] + d) / b
     below = mesh.vertices[:, 1] < height - 2 * tolerance
-    if below.mean() > FLOOR_BELOW_SHARE:
-        return mesh, False  # an inner floor (a bowl's), not the ground
+    on = np.abs(mesh.vertices[:, 1] - height) <= 2 * tolerance
+    radius = np.hypot(mesh.vertices[:, 0], mesh.vertices[:, 2])
+    if below.mean() > FLOOR_BELOW_SHARE or on.all() or np.percentile(radius[on], 95) < FLOOR_REACH * np.percentile(radius[~on], 95):
+        return mesh, False  # an inner floor (a bowl's) or a base inside the object's footprint, not the ground
     above = mesh.vertices[:, 1] > height + 2 * tolerance
     keep = above[mesh.faces].all(axis=1)
     mesh.update_faces(keep)

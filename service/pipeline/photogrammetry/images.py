@@ -91,7 +91,9 @@ def find_photos(files: list[Path]) -> tuple[list[Path], dict[str, Path]]:
     return photos, masks
 
 
-def prepare_photos(files: list[Path], work: Path, *, max_side: int = DEFAULT_MAX_SIDE) -> tuple[list[Photo], dict]:
+def prepare_photos(
+    files: list[Path], work: Path, *, max_side: int = DEFAULT_MAX_SIDE, min_photos: int = MIN_PHOTOS
+) -> tuple[list[Photo], dict]:
     """Decode, orient, downscale and vet the photos of an upload.
 
     Returns
@@ -103,9 +105,9 @@ def prepare_photos(files: list[Path], work: Path, *, max_side: int = DEFAULT_MAX
       "dropped": {name: reason}} for the manifest.
     """
     paths, masks = find_photos(files)
-    if len(paths) < MIN_PHOTOS:
+    if len(paths) < min_photos:
         raise InvalidImage(
-            f"photos: {len(paths)} photo(s) uploaded, photogrammetry needs at least {MIN_PHOTOS}; "
+            f"photos: {len(paths)} photo(s) uploaded, photogrammetry needs at least {min_photos}; "
             "photograph the object all round, about every 10-15 degrees, in two or three rings"
         )
     out = work / "images"
@@ -129,11 +131,11 @@ def prepare_photos(files: list[Path], work: Path, *, max_side: int = DEFAULT_MAX
             + "; ".join(f"{n} x {c}" for c, n in counts.items())
             + "); upload the photos of one camera at one setting"
         )
-    if len(kept) < MIN_PHOTOS:
+    if len(kept) < min_photos:
         reasons = "; ".join(f"{k}: {v}" for k, v in list(dropped.items())[:5])
         raise InvalidImage(
             f"photos: only {len(kept)} of {len(photos)} photos are usable ({reasons}); "
-            f"photogrammetry needs at least {MIN_PHOTOS} sharp, different photos"
+            f"photogrammetry needs at least {min_photos} sharp, different photos"
         )
     report = {
         "photos": len(photos),

@@ -86,7 +86,7 @@ class Sparse:
     stats: dict
 
 
-def reconstruct(photos: list[Photo], work: Path, *, threads: int = 2) -> Sparse:
+def reconstruct(photos: list[Photo], work: Path, *, threads: int = 2, min_photos: int = MIN_PHOTOS) -> Sparse:
     """Place the photos: features, matching, incremental mapping.
 
     Raises InvalidImage when too few photos can be placed.
@@ -134,16 +134,16 @@ def reconstruct(photos: list[Photo], work: Path, *, threads: int = 2) -> Sparse:
     out = work / "sparse"
     out.mkdir(exist_ok=True)
     models = pycolmap.incremental_mapping(db_path, image_dir, out, options)
-    return _largest(models, photos, db_path)
+    return _largest(models, photos, db_path, min_photos)
 
 
-def _largest(models: dict, photos: list[Photo], db_path: Path) -> Sparse:
+def _largest(models: dict, photos: list[Photo], db_path: Path, min_photos: int) -> Sparse:
     rec = max(models.values(), key=lambda r: r.num_reg_images()) if models else None
     placed = {} if rec is None else {rec.image(i).name: rec.image(i) for i in rec.reg_image_ids()}
     failed = _why_not_placed(db_path, [p.name for p in photos if p.name not in placed])
     others = sorted((r.num_reg_images() for r in models.values()), reverse=True)[1:]
     n = len(photos)
-    if len(placed) < max(MIN_PHOTOS, n // 2):
+    if len(placed) < max(min_photos, n // 2):
         hint = "shoot with more overlap (a photo every 10-15 degrees) and keep the object filling the frame"
         if others and others[0] >= 3:
             hint = (

@@ -154,10 +154,7 @@ def write_photo_set(
     """Render `mesh` from camera rings into JPEGs with EXIF focal length; return the paths."""
     folder.mkdir(parents=True, exist_ok=True)
     focal = focal_35mm * np.hypot(*size) / 43.267  # as EXIF defines it: by the diagonal
-    lo, hi = mesh.bounds
-    centre = (lo + hi) / 2
-    radius = np.linalg.norm(hi - lo) / 2
-    distance = radius / np.tan(np.arctan(min(size) / 2 / focal)) * 0.85
+    centre, distance = _placement(mesh, size, focal_35mm)
     paths = []
     for i, pose in enumerate(ring_cameras(centre, distance, rings)):
         img, mask = render(mesh, pose, size, focal)
@@ -171,3 +168,15 @@ def write_photo_set(
             Image.fromarray((mask * 255).astype(np.uint8)).save(folder / f"view_{i:03d}_mask.png")
         paths.append(path)
     return paths
+
+
+def camera_eyes(mesh: trimesh.Trimesh, rings: list[tuple[float, int]], size: tuple[int, int], focal_35mm: int = 32) -> np.ndarray:
+    """(k, 3) camera centres `write_photo_set` used for `mesh`."""
+    return np.array([p[:3, 3] for p in ring_cameras(*_placement(mesh, size, focal_35mm), rings)])
+
+
+def _placement(mesh: trimesh.Trimesh, size: tuple[int, int], focal_35mm: int) -> tuple[np.ndarray, float]:
+    focal = focal_35mm * np.hypot(*size) / 43.267
+    lo, hi = mesh.bounds
+    radius = np.linalg.norm(hi - lo) / 2
+    return (lo + hi) / 2, radius / np.tan(np.arctan(min(size) / 2 / focal)) * 0.85

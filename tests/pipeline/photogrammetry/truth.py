@@ -57,3 +57,17 @@ def align(result: np.ndarray, truth: np.ndarray, *, steps: int = 72, iterations:
 def chamfer(a: np.ndarray, b: np.ndarray) -> float:
     """Symmetric Chamfer distance: the mean of both directed mean nearest distances."""
     return 0.5 * (cKDTree(b).query(a)[0].mean() + cKDTree(a).query(b)[0].mean())
+
+
+def silhouette(mesh: trimesh.Trimesh, world_to_camera: np.ndarray, K: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(h, w) bool: where `mesh` covers a pinhole camera's image."""
+    import open3d as o3d
+
+    w, h = size
+    scene = o3d.t.geometry.RaycastingScene()
+    scene.add_triangles(o3d.core.Tensor(mesh.vertices.astype(np.float32)), o3d.core.Tensor(mesh.faces.astype(np.uint32)))
+    R, t = world_to_camera[:3, :3], world_to_camera[:3, 3]
+    u, v = np.meshgrid(np.arange(w) + 0.0, np.arange(h) + 0.0)
+    d = np.stack([u, v, np.ones_like(u)], -1).reshape(-1, 3) @ np.linalg.inv(K).T @ R
+    rays = np.concatenate([np.broadcast_to(-R.T @ t, d.shape), d], 1).astype(np.float32)
+    return np.isfinite(scene.cast_rays(o3d.core.Tensor(rays))["t_hit"].numpy()).reshape(h, w)

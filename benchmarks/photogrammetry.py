@@ -1,0 +1,162 @@
+"""Per-stage time and peak memory of the photogrammetry flow, with pictures.
+
+    python benchmarks/photogrammetry.py                 # all cases
+    python benchmarks/photogrammetry.py axe bowl        # some cases
+
+Cases: `bowl` and `vase` (synthetic truth, 24 views of 640x480, declared
+height, Chamfer and height error printed), `axe` (corpus socketed axe, 22 x
+5184x3456 JPEG with masks, default options: photos capped at 1600 px) and
+`buddha` (corpus, 6 x 2736x1540 PNG, no EXIF, no masks). Each case runs in
+a child process so its peak RSS is its own. Prints a table, writes
+benchmarks/out/photogrammetry.png (stage bars) and, per case,
+benchmarks/out/photogrammetry-<case>.jpg: the result ray-cast from the first
+photo's recovered camera, beside that photo.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "benchmarks" / "out"
+STAGES = ("photos", "sparse", "dense", "mesh", "texture", "orient", "derive")
+
+CASE = r"""
+import json, resource, sys, tempfile, time
+from pathlib import Path
+import numpy as np, trimesh
+sys.path.insert(0, {repo!r})
+from service.pipeline.run import process
+from tests.fixtures import CORPUS
+from tests.pipeline.photogrammetry import synth
+from tests.pipeline.photogrammetry.truth import align, chamfer, visible_samples
+name, out = {name!r}, Path({out!r})
+tmp = Path(tempfile.mkdtemp())
+md = {{"title": {{"en": name}}, "kind": "photogrammetry"}}
+opts = {{"usdz": False}}
+rings, size = [(12, 12), (45, 12)], (640, 480)
+if name in ("bowl", "vase"):
+    truth = getattr(synth, name)()
+    synth.write_photo_set(truth, tmp / "photos", rings=rings, size=size)
+    inputs, source = [tmp / "photos"], tmp / "photos" / "view_000.jpg"
+    md["dimensions"] = {{"height": round(truth.extents[1] * 100, 3), "unit": "cm"}}
+elif name == "axe":
+    axe = CORPUS / "photosets" / "socketed-axe"
+    inputs, source = [axe / "images", axe / "masks"], axe / "images" / "IMG_8839.JPG"
+else:
+    b = CORPUS / "photosets" / "buddha-head" / "images"
+    inputs, source = [b], sorted(b.iterdir())[0]
+    opts["min_photos"] = 6
+t0 = time.perf_counter()
+body = process(inputs, out / "result", metadata=md, options=opts)
+wall = time.perf_counter() - t0
+facts = body["photogrammetry"]
+row = {{"case": name, "wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "seconds": facts["seconds"], "registered": facts["registered"], "photos": facts["photos"]["photos"],
+        "faces": facts["mesh"]["faces"], "scale": facts["scale"]["source"], "source": str(source),
+        "camera": facts["cameras"][0]}}
+mesh = trimesh.load(out / "result" / "master.glb", force="mesh")
+if name in ("bowl", "vase"):
+    eyes = synth.camera_eyes(truth, rings, size)
+    tp, _ = visible_samples(truth, eyes, 15000)
+    rp = mesh.sample(15000)
+    T = align(rp, tp)
+    diag = np.linalg.norm(truth.extents)
+    row["chamfer_pct"] = 100 * chamfer(rp @ T[:3, :3].T + T[:3, 3], tp) / diag
+    row["height_err_pct"] = 100 * abs(mesh.extents[1] / truth.extents[1] - 1)
+print("RESULT " + json.dumps(row))
+"""
+
+
+def run_case(name: str) -> dict:
+    out = OUT / f"pg-{name}"
+    out.mkdir(parents=True, exist_ok=True)
+    code = CASE.format(repo=str(REPO), name=name, out=str(out))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+    if proc.returncode or not line:
+        print(proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"{name}: failed")
+    row = json.loads(line[0][7:])
+    picture(row, out / "result" / "master.glb", OUT / f"photogrammetry-{name}.jpg")
+    return row
+
+
+def picture(row: dict, glb: Path, dst: Path, height: int = 480) -> None:
+    """The result ray-cast (texture colours) from the first photo's camera, beside the photo."""
+    import numpy as np
+    import open3d as o3d
+    import trimesh
+    from PIL import Image
+
+    cam = row["camera"]
+    mesh = trimesh.load(glb, force="mesh")
+    w, h = cam["size"]
+    s = height / h
+    K = np.array(cam["K"])
+    K[:2] *= s
+    w, h = round(w * s), height
+    M = np.array(cam["world_to_camera"])
+    R, t = M[:3, :3], M[:3, 3]
+    scene = o3d.t.geometry.RaycastingScene()
+    scene.add_triangles(o3d.core.Tensor(mesh.vertices.astype(np.float32)), o3d.core.Tensor(mesh.faces.astype(np.uint32)))
+    u, v = np.meshgrid(np.arange(w) + 0.0, np.arange(h) + 0.0)
+    d = np.stack([u, v, np.ones_like(u)], -1).reshape(-1, 3) @ np.linalg.inv(K).T @ R
+    rays = np.concatenate([np.broadcast_to(-R.T @ t, d.shape), d], 1).astype(np.float32)
+    hit = scene.cast_rays(o3d.core.Tensor(rays))
+    ok = np.isfinite(hit["t_hit"].numpy())
+    fid = hit["primitive_ids"].numpy()[ok]
+    bu = hit["primitive_uvs"].numpy()[ok]
+    bary = np.stack([1 - bu[:, 0] - bu[:, 1], bu[:, 0], bu[:, 1]], 1)
+    uv = np.einsum("nk,nkd->nd", bary, mesh.visual.uv[mesh.faces[fid]])
+    tex = np.asarray(mesh.visual.material.baseColorTexture.convert("RGB"))
+    th, tw = tex.shape[:2]
+    px = np.clip((uv[:, 0] * tw).astype(int), 0, tw - 1)
+    py = np.clip(((1 - uv[:, 1]) * th).astype(int), 0, th - 1)
+    img = np.full((h * w, 3), 40, np.uint8)
+    img[ok] = tex[py, px]
+    render = Image.fromarray(img.reshape(h, w, 3))
+    photo = Image.open(row["source"]).convert("RGB").resize((w, h))
+    sheet = Image.new("RGB", (2 * w, h))
+    sheet.paste(photo, (0, 0))
+    sheet.paste(render, (w, 0))
+    sheet.save(dst, quality=88)
+
+
+def main(cases: list[str]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows = [run_case(c) for c in cases]
+    head = f"{'case':8} {'photos':>7} {'placed':>7} {'faces':>7} " + " ".join(f"{s:>8}" for s in STAGES)
+    print(head + f" {'total s':>8} {'peak MB':>8} {'chamfer%':>8} {'height%':>8}")
+    for r in rows:
+        secs = " ".join(f"{r['seconds'].get(s, 0):8.1f}" for s in STAGES)
+        extra = f"{r.get('chamfer_pct', float('nan')):8.2f} {r.get('height_err_pct', float('nan')):8.2f}"
+        print(f"{r['case']:8} {r['photos']:7d} {r['registered']:7d} {r['faces']:7d} {secs} {r['wall']:8.1f} {r['rss_mb']:8.0f} {extra}")
+    _plot(rows)
+
+
+def _plot(rows: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 0.6 + 0.5 * len(rows)))
+    for i, r in enumerate(rows):
+        left = 0.0
+        for s in STAGES:
+            v = r["seconds"].get(s, 0)
+            ax.barh(i, v, left=left, label=s if i == 0 else None)
+            left += v
+    ax.set_yticks(range(len(rows)), [f"{r['case']} ({r['rss_mb']:.0f} MB)" for r in rows])
+    ax.set_xlabel("seconds (2 shared vCPU)")
+    ax.legend(ncol=4, fontsize=7)
+    fig.tight_layout()
+    fig.savefig(OUT / "photogrammetry.png", dpi=110)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["bowl", "vase", "axe", "buddha"])

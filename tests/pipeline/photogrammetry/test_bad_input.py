@@ -1,0 +1,75 @@
+"""Bad photo sets fail with a reason a photographer can act on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PIL import ImageFilter
+
+from service.errors import InvalidImage
+from service.pipeline.photogrammetry.images import find_photos
+from service.pipeline.photogrammetry.images import prepare_photos
+from service.pipeline.run import process
+
+META = {"title": {"en": "Thing"}, "kind": "photogrammetry"}
+
+
+def _noise_photos(folder, n, *, size=(320, 240), seed=0, ext="jpg"):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(n):
+        img = (rng.random((size[1] // 8, size[0] // 8, 3)) * 255).astype(np.uint8)
+        im = Image.fromarray(img).resize(size, Image.NEAREST)
+        paths.append(folder / f"p{i:02d}.{ext}")
+        im.save(paths[-1])
+    return paths
+
+
+def test_too_few_photos(tmp_path):
+    _noise_photos(tmp_path / "in", 5)
+    with pytest.raises(InvalidImage, match="5 photo.* at least 8"):
+        process([tmp_path / "in"], tmp_path / "out", metadata=META)
+
+
+def test_duplicates_and_blur_are_dropped_with_reasons(tmp_path):
+    paths = _noise_photos(tmp_path / "in", 9)
+    Image.open(paths[0]).save(tmp_path / "in" / "p99.jpg")  # a duplicate
+    Image.open(paths[1]).filter(ImageFilter.GaussianBlur(6)).save(tmp_path / "in" / "p98.jpg")
+    photos, report = prepare_photos(sorted((tmp_path / "in").iterdir()), tmp_path / "work", max_side=200)
+    assert "duplicate of p00.jpg" in report["dropped"]["p99.jpg"]
+    assert report["dropped"]["p98.jpg"].startswith("blurred")
+    assert len(photos) == 9
+    assert report["downscaled"] == 11 and max(photos[0].size) == 200
+
+
+def test_all_duplicates_is_an_error(tmp_path):
+    (tmp_path / "in").mkdir()
+    src = _noise_photos(tmp_path / "one", 1)[0]
+    for i in range(9):
+        Image.open(src).save(tmp_path / "in" / f"same{i}.jpg")
+    with pytest.raises(InvalidImage, match="only 1 of 9 photos are usable.*duplicate"):
+        process([tmp_path / "in"], tmp_path / "out", metadata=META)
+
+
+def test_mixed_cameras(tmp_path):
+    _noise_photos(tmp_path / "in", 5, size=(320, 240))
+    _noise_photos(tmp_path / "in2", 5, size=(400, 300), seed=3)
+    for p in (tmp_path / "in2").iterdir():
+        p.rename(tmp_path / "in" / ("b" + p.name))
+    with pytest.raises(InvalidImage, match="mixes cameras or image sizes"):
+        process([tmp_path / "in"], tmp_path / "out", metadata=META)
+
+
+def test_unrelated_photos_cannot_be_placed(tmp_path):
+    _noise_photos(tmp_path / "in", 10, seed=5)
+    with pytest.raises(InvalidImage, match=r"only \d+ of 10 photos could be placed: .*overlap"):
+        process([tmp_path / "in"], tmp_path / "out", metadata=META)
+
+
+def test_masks_pair_with_their_photos(tmp_path):
+    files = [tmp_path / n for n in ("A.JPG", "A_mask.png", "b.png", "b_mask.jpg", "notes.txt", "c.heic")]
+    photos, masks = find_photos(files)
+    assert [p.name for p in photos] == ["A.JPG", "b.png", "c.heic"]
+    assert {k: v.name for k, v in masks.items()} == {"a": "A_mask.png", "b": "b_mask.jpg"}

@@ -1,0 +1,93 @@
+"""Synthetic truth: render a textured open bowl (concave) from 24 views, run the
+photogrammetry job, align the result to the truth and measure it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import trimesh
+from scipy.spatial import cKDTree
+
+from service.pipeline.run import process
+from tests.pipeline.photogrammetry.synth import bowl
+from tests.pipeline.photogrammetry.synth import camera_eyes
+from tests.pipeline.photogrammetry.synth import truth_colour
+from tests.pipeline.photogrammetry.synth import write_photo_set
+from tests.pipeline.photogrammetry.truth import align
+from tests.pipeline.photogrammetry.truth import chamfer
+from tests.pipeline.photogrammetry.truth import visible_samples
+
+RINGS = [(12, 12), (45, 12)]
+SIZE = (640, 480)
+# small and fast: the test budget is minutes on 2 shared cores
+OPTIONS = {"dense_side": 480, "dense_planes": 48, "voxels": 192, "mesh_faces": 12_000, "texture_size": 1024, "usdz": False}
+
+
+@pytest.fixture(scope="module")
+def bowl_job(tmp_path_factory):
+    """The job's output for 24 photos of a 24 cm x 10 cm bowl declared 10 cm high."""
+    root = tmp_path_factory.mktemp("bowl")
+    truth = bowl()
+    write_photo_set(truth, root / "photos", rings=RINGS, size=SIZE)
+    stages = []
+    metadata = {"title": {"en": "Bowl"}, "kind": "photogrammetry", "dimensions": {"height": 10, "unit": "cm"}}
+    body = process(
+        [root / "photos"], root / "out", metadata=metadata, options=OPTIONS, progress=lambda p, s: stages.append((p, s))
+    )
+    result = trimesh.load(root / "out" / "master.glb", force="mesh")
+    return truth, result, body, stages
+
+
+def _aligned(truth, result):
+    eyes = camera_eyes(truth, RINGS, SIZE)
+    tp, tn = visible_samples(truth, eyes, 15000)
+    rp, fid, colours = trimesh.sample.sample_surface(result, 15000, sample_color=True, seed=1)
+    T = align(rp, tp)
+    return tp, tn, rp @ T[:3, :3].T + T[:3, 3], colours
+
+
+def test_bowl_geometry_matches_truth(bowl_job):
+    truth, result, body, _ = bowl_job
+    tp, _, rp, _ = _aligned(truth, result)
+    diag = np.linalg.norm(truth.extents)
+    assert chamfer(rp, tp) <= 0.01 * diag
+    # the inside is recovered: points deep in the bowl exist in the result
+    inside = tp[(np.hypot(tp[:, 0], tp[:, 2]) < 0.05) & (tp[:, 1] > 0.015)]
+    assert len(inside) > 100
+    assert np.median(cKDTree(rp).query(inside)[0]) < 0.01 * diag
+
+
+def test_bowl_height_is_declared_height(bowl_job):
+    _, result, body, _ = bowl_job
+    assert result.bounds[0, 1] == pytest.approx(0.0, abs=1e-6)
+    assert result.extents[1] == pytest.approx(0.10, rel=0.01)
+    assert body["photogrammetry"]["scale"]["source"] == "declared height"
+
+
+def test_bowl_texture_colour_matches_truth(bowl_job):
+    truth, result, _, _ = bowl_job
+    tp, tn, rp, colours = _aligned(truth, result)
+    d, j = cKDTree(tp).query(rp)
+    near = d < 0.005
+    expected = truth_colour(tp[j[near]], tn[j[near]]) * 255
+    error = np.abs(colours[near, :3].astype(float) - expected).mean()
+    assert near.mean() > 0.8
+    assert error < 25, error
+
+
+def test_bowl_manifest_and_progress(bowl_job):
+    _, result, body, stages = bowl_job
+    facts = body["photogrammetry"]
+    assert facts["registered"] == 24 and facts["not_placed"] == {}
+    assert set(facts["seconds"]) >= {"photos", "sparse", "dense", "mesh", "texture", "orient", "derive"}
+    names = [s for _, s in stages]
+    for stage in ("features, matching and sparse reconstruction", "dense geometry", "meshing and cleaning", "uv atlas and texture", "orientation and scale"):
+        assert stage in names
+    pcts = [p for p, _ in stages]
+    assert pcts == sorted(pcts)
+    assert body["files"]["master.glb"]["role"] == "master"
+    material = result.visual.material
+    assert material.baseColorTexture is not None and material.metallicFactor == 0
+    json.dumps(body)  # the manifest body is plain JSON
