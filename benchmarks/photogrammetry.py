@@ -37,7 +37,7 @@ name, out = {name!r}, Path({out!r})
 tmp = Path(tempfile.mkdtemp())
 md = {{"title": {{"en": name}}, "kind": "photogrammetry"}}
 opts = {{"usdz": False}}
-rings, size = [(12, 12), (45, 12)], (640, 480)
+rings, size = [(15, 16), (50, 12)], (640, 480)
 if name in ("bowl", "vase"):
     truth = getattr(synth, name)()
     synth.write_photo_set(truth, tmp / "photos", rings=rings, size=size)

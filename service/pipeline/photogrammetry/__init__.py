@@ -9,7 +9,7 @@ as a scan (`scan.derive`). Every stage is CPU-only and reports progress:
 1. photos      decode, orient, downscale to `max_image_side`, drop blurred/duplicates (images.py)
 2. sparse      SIFT + matching + incremental mapping with pycolmap (sfm.py)
 3. dense       plane-sweep NCC stereo + consistency filter (dense.py)
-4. mesh        TSDF fusion and marching cubes (fuse.py), carve by masks, cut the floor,
+4. mesh        TSDF fusion, marching cubes, Poisson hole filling (fuse.py), carve by masks, cut the floor,
                keep the object, decimate (clean.py)
 5. texture     xatlas atlas, bake from the best views with exposure balance (texture.py)
 6. orient      +Y from the camera ring, front = first photo, scale from metadata (orient.py)
@@ -36,6 +36,7 @@ from service.pipeline.photogrammetry.dense import depth_range
 from service.pipeline.photogrammetry.dense import pick_neighbours
 from service.pipeline.photogrammetry.dense import plane_sweep
 from service.pipeline.photogrammetry.dense import undistort
+from service.pipeline.photogrammetry.fuse import poisson_fill
 from service.pipeline.photogrammetry.fuse import tsdf_fuse
 from service.pipeline.photogrammetry.images import DEFAULT_MAX_SIDE
 from service.pipeline.photogrammetry.images import MIN_PHOTOS
@@ -57,6 +58,7 @@ DEFAULTS = {
     "dense_side": 800,  # plane-sweep resolution
     "dense_planes": 64,
     "dense_neighbours": 4,
+    "dense_agree": 1,  # neighbour depth maps that must confirm a depth
     "voxels": 256,  # TSDF voxels across the object's largest side
     "mesh_faces": 40_000,  # faces of the textured master (xatlas time grows fast with it)
     "texture_size": 2048,
@@ -112,6 +114,7 @@ def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: di
     stage(62, "meshing and cleaning")
     mesh = tsdf_fuse(list(maps.values()), resolution=int(opts["voxels"]))
     voxel = mesh.metadata["voxel"]
+    mesh = poisson_fill(mesh, depth=max(6, round(np.log2(int(opts["voxels"])))))
     T, orientation = world_frame(sparse.views)
     mesh = clean.carve(mesh.apply_transform(T), list(maps.values()), world_from_sfm=T)
     mesh, floor = clean.drop_floor(mesh, tolerance=1.5 * voxel)
@@ -185,7 +188,7 @@ def dense_maps(sparse, by_name: dict, opts: dict, tick: Callable[[int, int], Non
             depth = plane_sweep((view, image, mask), others, *rng, planes=int(opts["dense_planes"]))
         maps[v.name] = DepthMap(view, image, depth, mask)
         tick(i + 1, len(sparse.views))
-    consistency(maps, neighbours)
+    consistency(maps, neighbours, min_agree=int(opts["dense_agree"]))
     return maps
 
 

@@ -121,44 +121,108 @@ def plane_sweep(
     near: float,
     far: float,
     *,
-    planes: int = 96,
+    planes: int = 64,
     window: int = 7,
     min_score: float = 0.5,
+    refine_steps: int = 4,
 ) -> np.ndarray:
-    """(h, w) float32 depth of the reference view by plane sweep, 0 where unsure."""
+    """(h, w) float32 depth of the reference view, 0 where unsure.
+
+    Coarse to fine: `planes` fronto-parallel planes at half resolution, then
+    a per-pixel search of 2 * `refine_steps` + 1 depths (a quarter of a coarse
+    step apart) around the upsampled coarse depth at full resolution.
+    """
     view, image, mask = ref
     w, h = view.size
-    grey = _grey(image)
+    weights = _contrast_weights(image)
+    grey = _grey(image, weights)
+    half = cv2.resize(grey, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    Kh = _scaled_K(view.K, 0.5)
+    inv = np.linspace(1.0 / near, 1.0 / far, planes)
+    coarse_rel = [_relative(view, v, cv2.resize(_grey(img, weights), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), 0.5) for v, img in others]
+    n = np.array([0.0, 0.0, 1.0])
+    Kh_inv = np.linalg.inv(Kh)
+
+    def coarse(i):
+        for K2, R, t, g2 in coarse_rel:
+            H = K2 @ (R + np.outer(t, n) * inv[i]) @ Kh_inv
+            yield cv2.warpPerspective(g2, H, (w // 2, h // 2), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+
+    best, idx, off = _winner(half, coarse, planes, window)
+    step = inv[1] - inv[0]
+    q0 = inv[idx] + off * step
+    q0[(best < min_score - 0.2) | (idx == 0) | (idx == planes - 1)] = np.nan
+    q0 = cv2.resize(q0, (w, h), interpolation=cv2.INTER_NEAREST)
+    # fine: per pixel, rays through the neighbours at inverse depths around q0
+    fine_step = step / 4
+    px, py = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    ray = np.stack([px, py, np.ones_like(px)], -1) @ np.linalg.inv(view.K).T.astype(np.float32)
+    fine_rel = []
+    for v, img in others:
+        K2, R, t, g2 = _relative(view, v, _grey(img, weights), 1.0)
+        fine_rel.append((ray @ (K2 @ R).T.astype(np.float32), (K2 @ t).astype(np.float32), g2))
+    q_nan = np.isnan(q0)
+    q0 = np.nan_to_num(q0, nan=1.0 / near).astype(np.float32)
+
+    def fine(i):
+        q = (q0 + (i - refine_steps) * fine_step).astype(np.float32)
+        for A, b, g2 in fine_rel:
+            hmg = A + b * q[..., None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mx = hmg[..., 0] / hmg[..., 2]
+                my = hmg[..., 1] / hmg[..., 2]
+            yield cv2.remap(g2, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+
+    best, idx, off = _winner(grey, fine, 2 * refine_steps + 1, window)
+    q = q0 + (idx - refine_steps + off) * fine_step
+    depth = np.where(q > 0, 1.0 / np.maximum(q, 1e-12), 0).astype(np.float32)
+    mu = cv2.boxFilter(grey, -1, (window, window), borderType=cv2.BORDER_REFLECT)
+    var = cv2.boxFilter(grey * grey, -1, (window, window), borderType=cv2.BORDER_REFLECT) - mu * mu
+    good = (best >= min_score) & (var > 1e-4) & ~q_nan & (depth >= near) & (depth <= far)
+    if mask is not None:
+        good &= cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    depth[~good] = 0
+    return depth
+
+
+def _scaled_K(K: np.ndarray, s: float) -> np.ndarray:
+    Ks = K.copy()
+    Ks[:2] *= s
+    Ks[:2, 2] = (K[:2, 2] + 0.5) * s - 0.5
+    return Ks
+
+
+def _relative(ref: View, other: View, grey: np.ndarray, s: float) -> tuple:
+    """(K2, R, t, grey) taking reference camera coordinates into `other`'s pixels at scale s."""
+    R = other.R @ ref.R.T
+    return _scaled_K(other.K, s), R, other.t - R @ ref.t, grey
+
+
+def _winner(grey: np.ndarray, warps, count: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best NCC score, its index and parabola offset over `count` hypotheses.
+
+    `warps(i)` yields the neighbours warped onto the reference for hypothesis i
+    (value -1 outside a neighbour). Only a running best is kept.
+    """
     box = lambda a: cv2.boxFilter(a, -1, (window, window), borderType=cv2.BORDER_REFLECT)  # noqa: E731
     mu = box(grey)
     var = np.maximum(box(grey * grey) - mu * mu, 0)
-    textured = var > 1e-4
-    inv = np.linspace(1.0 / near, 1.0 / far, planes)
-    Kinv = np.linalg.inv(view.K)
-    rel = []
-    for v, img in others:
-        R = v.R @ view.R.T
-        t = v.t - R @ view.t
-        rel.append((v.K, R, t, _grey(img)))
-    keep = min(2, len(rel))
-    best = np.full((h, w), -np.inf, np.float32)
-    best_i = np.zeros((h, w), np.int32)
-    before = np.zeros((h, w), np.float32)
-    after = np.full((h, w), np.nan, np.float32)
-    prev = np.full((h, w), -1.0, np.float32)
-    n = np.array([0.0, 0.0, 1.0])
-    for i, q in enumerate(inv):
+    shape = grey.shape
+    best = np.full(shape, -np.inf, np.float32)
+    best_i = np.zeros(shape, np.int32)
+    before = np.zeros(shape, np.float32)
+    after = np.full(shape, np.nan, np.float32)
+    prev = np.full(shape, -1.0, np.float32)
+    for i in range(count):
         scores = []
-        for K2, R, t, g2 in rel:
-            H = K2 @ (R + np.outer(t, n) * q) @ Kinv
-            warped = cv2.warpPerspective(g2, H, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+        for warped in warps(i):
             mw = box(warped)
             vw = box(warped * warped) - mw * mw
             cov = box(grey * warped) - mu * mw
             ncc = cov / np.sqrt(np.maximum(var * vw, 1e-12))
             ncc[warped < 0] = -1.0  # outside the neighbour (boxFilter smears NaN, so no NaN border)
             scores.append(ncc)
-        s = _mean_best_two(scores) if keep == 2 else scores[0]
+        s = _mean_best_two(scores) if len(scores) > 1 else scores[0]
         hit = best_i == i - 1
         after[hit] = s[hit]
         better = s > best
@@ -167,20 +231,11 @@ def plane_sweep(
         before[better] = prev[better]
         after[better] = np.nan
         prev = s
-    # sub-plane refinement by a parabola through the winner and its two neighbours
     a = np.where(np.isnan(after), best, after)
-    denom = before - 2 * best + a
-    off = np.where(denom < -1e-6, 0.5 * (before - a) / np.where(denom < -1e-6, denom, -1), 0.0)
-    off = np.clip(off, -0.5, 0.5)
-    step = inv[1] - inv[0]
-    q = inv[best_i] + off * step
-    depth = (1.0 / q).astype(np.float32)
-    good = (best >= min_score) & textured & (best_i > 0) & (best_i < planes - 1)
-    if mask is not None:
-        good &= cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    depth[~good] = 0
-    plane_sweep.last_score = best
-    return depth
+    b = np.where(best_i == 0, best, before)
+    denom = b - 2 * best + a
+    off = np.where(denom < -1e-6, 0.5 * (b - a) / np.where(denom < -1e-6, denom, -1), 0.0)
+    return best, best_i, np.clip(off, -0.5, 0.5).astype(np.float32)
 
 
 def _mean_best_two(scores: list[np.ndarray]) -> np.ndarray:
@@ -192,8 +247,23 @@ def _mean_best_two(scores: list[np.ndarray]) -> np.ndarray:
     return 0.5 * (first + second)
 
 
-def _grey(image: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+def _contrast_weights(image: np.ndarray) -> np.ndarray:
+    """(3,) colour weights of the reference's main colour axis (PCA): a grey with the most contrast.
+
+    Painted or glazed objects often vary in hue more than in brightness; luminance
+    alone would hide that texture from the correlation.
+    """
+    px = image.reshape(-1, 3)[:: max(1, image.size // 3 // 20000)].astype(np.float64)
+    px = px - px.mean(0)
+    w = np.linalg.eigh(px.T @ px)[1][:, -1]
+    w = w * np.sign(w.sum() or 1.0)
+    return (w / np.abs(w).sum()).astype(np.float32)
+
+
+def _grey(image: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    if weights is None:
+        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    return (image.astype(np.float32) @ weights) / 255.0
 
 
 def consistency(maps: dict[str, DepthMap], neighbours: dict[str, list[str]], *, agree: float = 0.01, min_agree: int = 2) -> None:

@@ -32,7 +32,7 @@ def bowl(height: float = 0.10, radius: float = 0.12, wall: float = 0.008) -> tri
     foot, so the declared height can be measured from the photos.
     """
     t = np.linspace(0.0, 1.0, 20)
-    foot, foot_r = 0.012, 0.5 * radius
+    foot, foot_r = 0.012, 0.75 * radius
     outer_r = foot_r + (radius - foot_r) * t**0.8
     outer_y = foot + (height - foot) * t
     inner_r = np.maximum(outer_r - wall, 0.0)[::-1]

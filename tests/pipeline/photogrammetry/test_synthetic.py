@@ -1,4 +1,4 @@
-"""Synthetic truth: render a textured open bowl (concave) from 24 views, run the
+"""Synthetic truth: render a textured open bowl (concave) from 28 views, run the
 photogrammetry job, align the result to the truth and measure it."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tests.pipeline.photogrammetry.truth import align
 from tests.pipeline.photogrammetry.truth import chamfer
 from tests.pipeline.photogrammetry.truth import visible_samples
 
-RINGS = [(12, 12), (45, 12)]
+RINGS = [(15, 16), (50, 12)]
 SIZE = (640, 480)
 # small and fast: the test budget is minutes on 2 shared cores
 OPTIONS = {"dense_side": 480, "dense_planes": 48, "voxels": 192, "mesh_faces": 12_000, "texture_size": 1024, "usdz": False}
@@ -27,7 +27,7 @@ OPTIONS = {"dense_side": 480, "dense_planes": 48, "voxels": 192, "mesh_faces": 1
 
 @pytest.fixture(scope="module")
 def bowl_job(tmp_path_factory):
-    """The job's output for 24 photos of a 24 cm x 10 cm bowl declared 10 cm high."""
+    """The job's output for 28 photos of a 24 cm x 10 cm bowl declared 10 cm high."""
     root = tmp_path_factory.mktemp("bowl")
     truth = bowl()
     write_photo_set(truth, root / "photos", rings=RINGS, size=SIZE)
@@ -80,7 +80,7 @@ def test_bowl_texture_colour_matches_truth(bowl_job):
 def test_bowl_manifest_and_progress(bowl_job):
     _, result, body, stages = bowl_job
     facts = body["photogrammetry"]
-    assert facts["registered"] == 24 and facts["not_placed"] == {}
+    assert facts["registered"] == 28 and facts["not_placed"] == {}
     assert set(facts["seconds"]) >= {"photos", "sparse", "dense", "mesh", "texture", "orient", "derive"}
     names = [s for _, s in stages]
     for stage in ("features, matching and sparse reconstruction", "dense geometry", "meshing and cleaning", "uv atlas and texture", "orientation and scale"):
