@@ -167,7 +167,7 @@ def _prepare_one(src: Path, dst: Path, max_side: int) -> Photo:
             exif = im.getexif()
             w0, h0 = im.size
             im = ImageOps.exif_transpose(im).convert("RGB")
-    except Exception as e:  # noqa: BLE001 - any decoder failure is the photo's fault
+    except Exception as e:
         raise InvalidImage(f"photos: {src.name} cannot be decoded ({e}); upload JPEG, PNG, TIFF or HEIC") from e
     w, h = im.size
     scale = min(1.0, max_side / max(w, h))

@@ -20,13 +20,15 @@ FAST = {"max_image_side": 1200, "dense_side": 560, "dense_planes": 56, "voxels":
 def test_socketed_axe_registers_all_and_matches_masks(corpus, tmp_path):
     src = corpus / "photosets" / "socketed-axe"
     files = sorted((src / "images").iterdir()) + sorted((src / "masks").iterdir())
-    metadata = {"title": {"en": "Socketed axe"}, "kind": "photogrammetry"}
+    metadata = {"title": {"en": "Socketed axe"}, "kind": "photogrammetry", "scale_bar": _scale_bar(src)}
     body = process(files, tmp_path / "out", metadata=metadata, options=FAST)
     facts = body["photogrammetry"]
     assert facts["registered"] == 22, facts["not_placed"]
     assert facts["photos"]["masks"] == 22 and facts["photos"]["downscaled"] == 22
-    assert facts["scale"]["source"] == "unknown"
     mesh = trimesh.load(tmp_path / "out" / "master.glb", force="mesh")
+    # the 8 cm bar on the colour chart gives true size: a hand-sized bronze axe
+    assert facts["scale"]["source"] == "scale bar"
+    assert 0.05 < mesh.extents.max() < 0.25
     ious = []
     for cam in facts["cameras"]:
         K = np.array(cam["K"])
@@ -41,6 +43,22 @@ def test_socketed_axe_registers_all_and_matches_masks(corpus, tmp_path):
         mask = cv2.resize(mask, sil.shape[::-1], interpolation=cv2.INTER_AREA) > 127
         ious.append((sil & mask).sum() / (sil | mask).sum())
     assert np.mean(ious) >= 0.9, np.round(ious, 3)
+
+
+def _scale_bar(src) -> dict:
+    """The corpus' Agisoft scale bar (two chart markers in IMG_8859/IMG_8860) as metadata."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(src / "cameras" / "Socketed_axe_markers.xml").getroot()
+    labels = {c.get("id"): c.get("label") for c in root.iter("camera")}
+    points = {}
+    for marker in root.iter("marker"):
+        for loc in marker.iter("location"):
+            points.setdefault(marker.get("marker_id"), []).append(
+                {"photo": labels[loc.get("camera_id")], "xy": [float(loc.get("x")), float(loc.get("y"))]}
+            )
+    metres = float(next(root.iter("reference")).get("d"))
+    return {"distance": metres * 100, "unit": "cm", "points": [points["0"], points["1"]]}
 
 
 @pytest.mark.slow
