@@ -75,7 +75,9 @@ def run_case(name: str) -> dict:
     out = OUT / f"pg-{name}"
     out.mkdir(parents=True, exist_ok=True)
     code = CASE.format(repo=str(REPO), name=name, out=str(out))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
     line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
     if proc.returncode or not line:
         print(proc.stderr[-3000:], file=sys.stderr)
@@ -102,7 +104,10 @@ def picture(row: dict, glb: Path, dst: Path, height: int = 480) -> None:
     M = np.array(cam["world_to_camera"])
     R, t = M[:3, :3], M[:3, 3]
     scene = o3d.t.geometry.RaycastingScene()
-    scene.add_triangles(o3d.core.Tensor(mesh.vertices.astype(np.float32)), o3d.core.Tensor(mesh.faces.astype(np.uint32)))
+    scene.add_triangles(
+        o3d.core.Tensor(mesh.vertices.astype(np.float32)),
+        o3d.core.Tensor(mesh.faces.astype(np.uint32)),
+    )
     u, v = np.meshgrid(np.arange(w) + 0.0, np.arange(h) + 0.0)
     d = np.stack([u, v, np.ones_like(u)], -1).reshape(-1, 3) @ np.linalg.inv(K).T @ R
     rays = np.concatenate([np.broadcast_to(-R.T @ t, d.shape), d], 1).astype(np.float32)
@@ -129,12 +134,16 @@ def picture(row: dict, glb: Path, dst: Path, height: int = 480) -> None:
 def main(cases: list[str]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     rows = [run_case(c) for c in cases]
-    head = f"{'case':8} {'photos':>7} {'placed':>7} {'faces':>7} " + " ".join(f"{s:>8}" for s in STAGES)
+    head = f"{'case':8} {'photos':>7} {'placed':>7} {'faces':>7} " + " ".join(
+        f"{s:>8}" for s in STAGES
+    )
     print(head + f" {'total s':>8} {'peak MB':>8} {'chamfer%':>8} {'height%':>8}")
     for r in rows:
         secs = " ".join(f"{r['seconds'].get(s, 0):8.1f}" for s in STAGES)
         extra = f"{r.get('chamfer_pct', float('nan')):8.2f} {r.get('height_err_pct', float('nan')):8.2f}"
-        print(f"{r['case']:8} {r['photos']:7d} {r['registered']:7d} {r['faces']:7d} {secs} {r['wall']:8.1f} {r['rss_mb']:8.0f} {extra}")
+        print(
+            f"{r['case']:8} {r['photos']:7d} {r['registered']:7d} {r['faces']:7d} {secs} {r['wall']:8.1f} {r['rss_mb']:8.0f} {extra}"
+        )
     _plot(rows)
 
 

@@ -67,18 +67,28 @@ DEFAULTS = {
 }
 
 
-def process_photogrammetry(files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
+def process_photogrammetry(
+    files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress
+) -> dict:
     """Reconstruct a photo set, then derive every output like a scan; return the manifest body."""
     from service.pipeline.scan import derive  # scan imports run-level helpers; import late
 
     opts = {k: options.get(k, v) for k, v in DEFAULTS.items()}
     work = Path(tempfile.mkdtemp(prefix="heritage-ar-photo-"))
     try:
-        scene, facts = reconstruct_scene(files, work, metadata=metadata, opts=opts, progress=progress)
+        scene, facts = reconstruct_scene(
+            files, work, metadata=metadata, opts=opts, progress=progress
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     t0 = time.perf_counter()
-    body = derive(scene, out_dir, metadata=metadata, options=options, progress=lambda p, s: progress(90 + p * 9 // 100, s))
+    body = derive(
+        scene,
+        out_dir,
+        metadata=metadata,
+        options=options,
+        progress=lambda p, s: progress(90 + p * 9 // 100, s),
+    )
     facts["seconds"]["derive"] = round(time.perf_counter() - t0, 2)
     body["kind"] = "photogrammetry"
     body["photogrammetry"] = facts
@@ -86,7 +96,9 @@ def process_photogrammetry(files: list[Path], out_dir: Path, *, metadata: dict, 
     return body
 
 
-def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: dict, progress: Progress) -> tuple[Scene, dict]:
+def reconstruct_scene(
+    files: list[Path], work: Path, *, metadata: dict, opts: dict, progress: Progress
+) -> tuple[Scene, dict]:
     """Photos to a textured Scene in metres; also the facts for the manifest."""
     seconds: dict[str, float] = {}
     clock = [time.perf_counter()]
@@ -100,15 +112,21 @@ def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: di
         seconds[name] = round(time.perf_counter() - clock[-1], 2)
 
     stage(3, "photos")
-    photos, prep = prepare_photos(files, work, max_side=int(opts["max_image_side"]), min_photos=int(opts["min_photos"]))
+    photos, prep = prepare_photos(
+        files, work, max_side=int(opts["max_image_side"]), min_photos=int(opts["min_photos"])
+    )
     done("photos")
     stage(8, "features, matching and sparse reconstruction")
-    sparse = reconstruct(photos, work, threads=int(opts["threads"]), min_photos=int(opts["min_photos"]))
+    sparse = reconstruct(
+        photos, work, threads=int(opts["threads"]), min_photos=int(opts["min_photos"])
+    )
     done("sparse")
     by_name = {p.name: p for p in photos}
 
     stage(35, "dense geometry")
-    maps = dense_maps(sparse, by_name, opts, lambda i, n: progress(35 + 25 * i // n, "dense geometry"))
+    maps = dense_maps(
+        sparse, by_name, opts, lambda i, n: progress(35 + 25 * i // n, "dense geometry")
+    )
     done("dense")
 
     stage(62, "meshing and cleaning")
@@ -123,7 +141,9 @@ def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: di
     done("mesh")
 
     stage(75, "uv atlas and texture")
-    textured = bake(mesh.apply_transform(np.linalg.inv(T)), list(maps.values()), size=int(opts["texture_size"]))
+    textured = bake(
+        mesh.apply_transform(np.linalg.inv(T)), list(maps.values()), size=int(opts["texture_size"])
+    )
     textured.apply_transform(T)
     done("texture")
 
@@ -142,14 +162,20 @@ def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: di
         "registered": len(placed),
         "placed": sorted(by_name[n].source for n in placed),
         "not_placed": {by_name[n].source: why for n, why in sparse.failed.items()},
-        "dropped": {by_name[n].source: why for n, why in prep["dropped"].items()} if prep["dropped"] else {},
+        "dropped": {by_name[n].source: why for n, why in prep["dropped"].items()}
+        if prep["dropped"]
+        else {},
         "sfm": sparse.stats,
         "dense": {
             "side": int(opts["dense_side"]),
             "planes": int(opts["dense_planes"]),
             "depth_pixels": int(sum((dm.depth > 0).sum() for dm in maps.values())),
         },
-        "mesh": {"voxels": int(opts["voxels"]), "faces": len(textured.faces), "floor_removed": floor},
+        "mesh": {
+            "voxels": int(opts["voxels"]),
+            "faces": len(textured.faces),
+            "floor_removed": floor,
+        },
         "texture": textured.metadata.get("texture", {}),
         "orientation": orientation,
         "scale": scale,
@@ -162,14 +188,20 @@ def reconstruct_scene(files: list[Path], work: Path, *, metadata: dict, opts: di
             f"photogrammetry: {len(sparse.failed)} of {prep['photos']} photos could not be placed (see photogrammetry.not_placed)"
         )
     if prep["dropped"]:
-        warnings.append(f"photogrammetry: {len(prep['dropped'])} photos dropped as blurred or duplicate")
+        warnings.append(
+            f"photogrammetry: {len(prep['dropped'])} photos dropped as blurred or duplicate"
+        )
     if scale["source"] == "unknown":
-        warnings.append("photogrammetry: scale unknown; give a dimension or a scale bar for true size in AR")
+        warnings.append(
+            "photogrammetry: scale unknown; give a dimension or a scale bar for true size in AR"
+        )
     info = {"format": "photogrammetry", "photos": prep["photos"], "registered": len(placed)}
     return Scene(meshes=[textured], unit="m", up="+Y", info=info, warnings=warnings), facts
 
 
-def dense_maps(sparse, by_name: dict, opts: dict, tick: Callable[[int, int], None]) -> dict[str, DepthMap]:
+def dense_maps(
+    sparse, by_name: dict, opts: dict, tick: Callable[[int, int], None]
+) -> dict[str, DepthMap]:
     """Undistorted views with consistency-filtered plane-sweep depth."""
     neighbours = pick_neighbours(sparse, count=int(opts["dense_neighbours"]))
     und = {}
@@ -219,11 +251,19 @@ def _scale(mesh, sparse, photos, metadata: dict) -> tuple[float, dict]:
     """Metres per model unit and the manifest's scale facts."""
     bar = metadata.get("scale_bar")
     if bar:
-        if not isinstance(bar, dict) or not isinstance(bar.get("distance"), (int, float)) or bar["distance"] <= 0:
-            raise InvalidMetadata("metadata.scale_bar.distance: give the bar's length, e.g. {\"distance\": 8, \"unit\": \"cm\"}")
+        if (
+            not isinstance(bar, dict)
+            or not isinstance(bar.get("distance"), (int, float))
+            or bar["distance"] <= 0
+        ):
+            raise InvalidMetadata(
+                'metadata.scale_bar.distance: give the bar\'s length, e.g. {"distance": 8, "unit": "cm"}'
+            )
         unit = bar.get("unit", "cm")
         if unit not in UNITS:
-            raise InvalidMetadata(f"metadata.scale_bar.unit: {unit!r} is not one of {', '.join(UNITS)}")
+            raise InvalidMetadata(
+                f"metadata.scale_bar.unit: {unit!r} is not one of {', '.join(UNITS)}"
+            )
         lookup = {p.source.lower(): (p.name, p.scale) for p in photos}
         length = scale_bar_length(bar, sparse.views, lookup)
         metres = bar["distance"] * UNITS[unit]

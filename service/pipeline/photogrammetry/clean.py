@@ -33,7 +33,9 @@ FLOOR_REACH = 1.2
 MIN_PIECE_SHARE = 0.05
 
 
-def carve(mesh: trimesh.Trimesh, maps: list[DepthMap], *, world_from_sfm: np.ndarray, margin_px: int = 2) -> trimesh.Trimesh:
+def carve(
+    mesh: trimesh.Trimesh, maps: list[DepthMap], *, world_from_sfm: np.ndarray, margin_px: int = 2
+) -> trimesh.Trimesh:
     """Remove faces whose vertices masks put on the background."""
     masked = [dm for dm in maps if dm.mask is not None]
     if not masked:
@@ -79,8 +81,15 @@ def drop_floor(mesh: trimesh.Trimesh, *, tolerance: float) -> tuple[trimesh.Trim
     below = mesh.vertices[:, 1] < height - 2 * tolerance
     on = np.abs(mesh.vertices[:, 1] - height) <= 2 * tolerance
     radius = np.hypot(mesh.vertices[:, 0], mesh.vertices[:, 2])
-    if below.mean() > FLOOR_BELOW_SHARE or on.all() or np.percentile(radius[on], 95) < FLOOR_REACH * np.percentile(radius[~on], 95):
-        return mesh, False  # an inner floor (a bowl's) or a base inside the object's footprint, not the ground
+    if (
+        below.mean() > FLOOR_BELOW_SHARE
+        or on.all()
+        or np.percentile(radius[on], 95) < FLOOR_REACH * np.percentile(radius[~on], 95)
+    ):
+        return (
+            mesh,
+            False,
+        )  # an inner floor (a bowl's) or a base inside the object's footprint, not the ground
     above = mesh.vertices[:, 1] > height + 2 * tolerance
     keep = above[mesh.faces].all(axis=1)
     mesh.update_faces(keep)
@@ -93,7 +102,9 @@ def keep_main_pieces(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     """Keep the largest connected piece and the pieces close to its size, nearest the origin first."""
     pieces = mesh.split(only_watertight=False)
     if not pieces:
-        raise InvalidImage("clean: nothing is left of the object; check the masks or shoot against a plainer background")
+        raise InvalidImage(
+            "clean: nothing is left of the object; check the masks or shoot against a plainer background"
+        )
     pieces = sorted(pieces, key=lambda m: len(m.faces), reverse=True)
     big = [p for p in pieces if len(p.faces) >= MIN_PIECE_SHARE * len(pieces[0].faces)]
     # the object is where the cameras look (the origin); far-off pieces are background
@@ -108,10 +119,14 @@ def decimate(mesh: trimesh.Trimesh, *, faces: int) -> trimesh.Trimesh:
     """Quadric decimation to at most `faces` faces, colours kept."""
     if len(mesh.faces) <= faces:
         return mesh
-    o = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(mesh.vertices), o3d.utility.Vector3iVector(mesh.faces))
+    o = o3d.geometry.TriangleMesh(
+        o3d.utility.Vector3dVector(mesh.vertices), o3d.utility.Vector3iVector(mesh.faces)
+    )
     o.vertex_colors = o3d.utility.Vector3dVector(mesh.visual.vertex_colors[:, :3] / 255.0)
     o = o.simplify_quadric_decimation(faces)
     o.remove_degenerate_triangles()
     o.remove_unreferenced_vertices()
     colours = (np.asarray(o.vertex_colors) * 255).round().astype(np.uint8)
-    return trimesh.Trimesh(np.asarray(o.vertices), np.asarray(o.triangles), vertex_colors=colours, process=True)
+    return trimesh.Trimesh(
+        np.asarray(o.vertices), np.asarray(o.triangles), vertex_colors=colours, process=True
+    )

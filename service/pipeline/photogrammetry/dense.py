@@ -60,7 +60,9 @@ class DepthMap:
     mask: np.ndarray | None
 
 
-def undistort(view: View, image: np.ndarray, mask: np.ndarray | None, *, max_side: int) -> tuple[View, np.ndarray, np.ndarray | None]:
+def undistort(
+    view: View, image: np.ndarray, mask: np.ndarray | None, *, max_side: int
+) -> tuple[View, np.ndarray, np.ndarray | None]:
     """Undistort and downscale one view; return the pinhole view, image and mask."""
     K = view.K
     img = cv2.undistort(image, K, np.array([view.k1, 0, 0, 0]))
@@ -75,11 +77,15 @@ def undistort(view: View, image: np.ndarray, mask: np.ndarray | None, *, max_sid
     Ks = K.copy()
     Ks[:2] *= s
     Ks[:2, 2] = (K[:2, 2] + 0.5) * s - 0.5
-    out = View(name=view.name, K=Ks, k1=0.0, R=view.R, t=view.t, size=(w, h), point_ids=view.point_ids)
+    out = View(
+        name=view.name, K=Ks, k1=0.0, R=view.R, t=view.t, size=(w, h), point_ids=view.point_ids
+    )
     return out, img, None if mask is None else mask > 127
 
 
-def pick_neighbours(sparse: Sparse, *, count: int = 4, min_angle: float = 4.0, max_angle: float = 40.0) -> dict[str, list[str]]:
+def pick_neighbours(
+    sparse: Sparse, *, count: int = 4, min_angle: float = 4.0, max_angle: float = 40.0
+) -> dict[str, list[str]]:
     """For each view, the views best suited for stereo with it: shared points at a useful baseline."""
     index = {pid: i for i, pid in enumerate(sparse.point_ids)}
     out = {}
@@ -99,7 +105,7 @@ def pick_neighbours(sparse: Sparse, *, count: int = 4, min_angle: float = 4.0, m
             if not min_angle <= angle <= max_angle:
                 continue
             # favour many shared points at 10-20 degrees
-            scored.append((len(shared) * np.exp(-((angle - 15.0) / 12.0) ** 2), n.name))
+            scored.append((len(shared) * np.exp(-(((angle - 15.0) / 12.0) ** 2)), n.name))
         out[r.name] = [name for _, name in sorted(scored, reverse=True)[:count]]
     return out
 
@@ -142,14 +148,29 @@ def plane_sweep(
     half = cv2.resize(grey, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     Kh = _scaled_K(view.K, 0.5)
     inv = np.linspace(1.0 / near, 1.0 / far, planes)
-    coarse_rel = [_relative(view, v, cv2.resize(_grey(img, weights), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA), 0.5) for v, img in others]
+    coarse_rel = [
+        _relative(
+            view,
+            v,
+            cv2.resize(_grey(img, weights), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+            0.5,
+        )
+        for v, img in others
+    ]
     n = np.array([0.0, 0.0, 1.0])
     Kh_inv = np.linalg.inv(Kh)
 
     def coarse(i):
         for K2, R, t, g2 in coarse_rel:
             H = K2 @ (R + np.outer(t, n) * inv[i]) @ Kh_inv
-            yield cv2.warpPerspective(g2, H, (w // 2, h // 2), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+            yield cv2.warpPerspective(
+                g2,
+                H,
+                (w // 2, h // 2),
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=-1.0,
+            )
 
     best, idx, off = _winner(half, coarse, planes, window)
     step = inv[1] - inv[0]
@@ -174,7 +195,9 @@ def plane_sweep(
             with np.errstate(divide="ignore", invalid="ignore"):
                 mx = hmg[..., 0] / hmg[..., 2]
                 my = hmg[..., 1] / hmg[..., 2]
-            yield cv2.remap(g2, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+            yield cv2.remap(
+                g2, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0
+            )
 
     best, idx, off = _winner(grey, fine, 2 * refine_steps + 1, window)
     q = q0 + (idx - refine_steps + off) * fine_step
@@ -201,7 +224,9 @@ def _relative(ref: View, other: View, grey: np.ndarray, s: float) -> tuple:
     return _scaled_K(other.K, s), R, other.t - R @ ref.t, grey
 
 
-def _winner(grey: np.ndarray, warps, count: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _winner(
+    grey: np.ndarray, warps, count: int, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best NCC score, its index and parabola offset over `count` hypotheses.
 
     `warps(i)` yields the neighbours warped onto the reference for hypothesis i
@@ -269,7 +294,13 @@ def _grey(image: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     return (image.astype(np.float32) @ weights) / 255.0
 
 
-def consistency(maps: dict[str, DepthMap], neighbours: dict[str, list[str]], *, agree: float = 0.01, min_agree: int = 2) -> None:
+def consistency(
+    maps: dict[str, DepthMap],
+    neighbours: dict[str, list[str]],
+    *,
+    agree: float = 0.01,
+    min_agree: int = 2,
+) -> None:
     """Zero the depths that fewer than `min_agree` neighbour depth maps confirm (in place)."""
     kept = {}
     for name, dm in maps.items():

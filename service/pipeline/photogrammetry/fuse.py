@@ -79,21 +79,36 @@ def tsdf_fuse(maps: list[DepthMap], *, resolution: int = 256) -> trimesh.Trimesh
         ext[:3, 3] = v.t
         ext = o3c.Tensor(ext, o3c.float64)
         far = float(dm.depth.max()) * 1.01 + 1e-6
-        blocks = vbg.compute_unique_block_coordinates(depth, intr, ext, depth_scale=1.0, depth_max=far, trunc_voxel_multiplier=TRUNC_VOXELS)
-        vbg.integrate(blocks, depth, color, intr, ext, depth_scale=1.0, depth_max=far, trunc_voxel_multiplier=TRUNC_VOXELS)
+        blocks = vbg.compute_unique_block_coordinates(
+            depth, intr, ext, depth_scale=1.0, depth_max=far, trunc_voxel_multiplier=TRUNC_VOXELS
+        )
+        vbg.integrate(
+            blocks,
+            depth,
+            color,
+            intr,
+            ext,
+            depth_scale=1.0,
+            depth_max=far,
+            trunc_voxel_multiplier=TRUNC_VOXELS,
+        )
     mesh = vbg.extract_triangle_mesh(weight_threshold=MIN_WEIGHT)
     verts = mesh.vertex.positions.numpy().astype(np.float64)
     faces = mesh.triangle.indices.numpy().astype(np.int64)
     colours = (np.clip(mesh.vertex.colors.numpy(), 0, 1) * 255).round().astype(np.uint8)
     if len(faces) == 0:
-        raise InvalidImage("dense: the depth maps do not agree on a surface; shoot with more overlap")
+        raise InvalidImage(
+            "dense: the depth maps do not agree on a surface; shoot with more overlap"
+        )
     out = trimesh.Trimesh(verts, faces, vertex_colors=colours, process=True)
     out.metadata["voxel"] = voxel
     log.info("fuse: %d depth pixels -> %d faces at voxel %.4g", total, len(out.faces), voxel)
     return out
 
 
-def poisson_fill(mesh: trimesh.Trimesh, *, depth: int = 8, trim_voxels: float = 4.0) -> trimesh.Trimesh:
+def poisson_fill(
+    mesh: trimesh.Trimesh, *, depth: int = 8, trim_voxels: float = 4.0
+) -> trimesh.Trimesh:
     """Screened Poisson over the fused surface: closes the holes left where few
     photos agreed (measured: the synthetic bowl's Chamfer 2.8% -> 1.0% of its
     diagonal), then trims what lies farther than `trim_voxels` from any fused
@@ -104,7 +119,9 @@ def poisson_fill(mesh: trimesh.Trimesh, *, depth: int = 8, trim_voxels: float = 
     pc = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.array(mesh.vertices)))
     pc.normals = o3d.utility.Vector3dVector(np.array(mesh.vertex_normals))
     with o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
-        filled, _ = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(pc, depth=depth, n_threads=2)
+        filled, _ = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(
+            pc, depth=depth, n_threads=2
+        )
     v = np.asarray(filled.vertices)
     f = np.asarray(filled.triangles)
     dist, nearest = cKDTree(mesh.vertices).query(v)

@@ -168,7 +168,9 @@ def _prepare_one(src: Path, dst: Path, max_side: int) -> Photo:
             w0, h0 = im.size
             im = ImageOps.exif_transpose(im).convert("RGB")
     except Exception as e:
-        raise InvalidImage(f"photos: {src.name} cannot be decoded ({e}); upload JPEG, PNG, TIFF or HEIC") from e
+        raise InvalidImage(
+            f"photos: {src.name} cannot be decoded ({e}); upload JPEG, PNG, TIFF or HEIC"
+        ) from e
     w, h = im.size
     scale = min(1.0, max_side / max(w, h))
     if scale < 1:
@@ -220,7 +222,9 @@ def _exif_focal(exif, size: tuple[int, int]) -> float | None:
 
 
 def _sharpness(grey: np.ndarray) -> float:
-    small = cv2.resize(grey, None, fx=800 / max(grey.shape), fy=800 / max(grey.shape), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        grey, None, fx=800 / max(grey.shape), fy=800 / max(grey.shape), interpolation=cv2.INTER_AREA
+    )
     return float(cv2.Laplacian(small, cv2.CV_32F).var())
 
 
@@ -235,11 +239,15 @@ def _vet(photos: list[Photo]) -> dict[str, str]:
     median = float(np.median([p.sharpness for p in photos]))
     for p in photos:
         if p.sharpness < BLUR_RATIO * median:
-            dropped[p.name] = f"blurred (sharpness {p.sharpness:.0f} vs {median:.0f} for the set): reshoot it in focus"
+            dropped[p.name] = (
+                f"blurred (sharpness {p.sharpness:.0f} vs {median:.0f} for the set): reshoot it in focus"
+            )
     for i, p in enumerate(photos):
         for q in photos[:i]:
             if q.name not in dropped and int((p.hash != q.hash).sum()) <= DUPLICATE_BITS:
-                dropped.setdefault(p.name, f"duplicate of {q.source}: move the camera between shots")
+                dropped.setdefault(
+                    p.name, f"duplicate of {q.source}: move the camera between shots"
+                )
                 break
     for name, why in dropped.items():
         log.info("photos: dropped %s: %s", name, why)

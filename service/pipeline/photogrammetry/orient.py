@@ -101,7 +101,9 @@ def scale_bar_length(bar: dict, views: list[View], photo_scale: dict[str, float]
     """
     pts = bar.get("points")
     if not isinstance(pts, list) or len(pts) != 2:
-        raise InvalidMetadata("metadata.scale_bar.points: give two points, each as a list of {photo, xy} sightings")
+        raise InvalidMetadata(
+            "metadata.scale_bar.points: give two points, each as a list of {photo, xy} sightings"
+        )
     by_name = {v.name: v for v in views}
     ends = []
     for k, sightings in enumerate(pts):
@@ -112,7 +114,9 @@ def scale_bar_length(bar: dict, views: list[View], photo_scale: dict[str, float]
                 continue
             v = by_name[prepared[0]]
             xy = np.array(s["xy"], float) * prepared[1]
-            und = cv2.undistortPoints(xy.reshape(1, 1, 2), v.K, np.array([v.k1, 0, 0, 0]), P=v.K).reshape(2)
+            und = cv2.undistortPoints(
+                xy.reshape(1, 1, 2), v.K, np.array([v.k1, 0, 0, 0]), P=v.K
+            ).reshape(2)
             P = v.K @ np.hstack([v.R, v.t[:, None]])
             rows += [und[0] * P[2] - P[0], und[1] * P[2] - P[1]]
         if len(rows) < 4:

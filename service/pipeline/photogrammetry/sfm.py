@@ -86,7 +86,9 @@ class Sparse:
     stats: dict
 
 
-def reconstruct(photos: list[Photo], work: Path, *, threads: int = 2, min_photos: int = MIN_PHOTOS) -> Sparse:
+def reconstruct(
+    photos: list[Photo], work: Path, *, threads: int = 2, min_photos: int = MIN_PHOTOS
+) -> Sparse:
     """Place the photos: features, matching, incremental mapping.
 
     Raises InvalidImage when too few photos can be placed.
@@ -126,7 +128,9 @@ def reconstruct(photos: list[Photo], work: Path, *, threads: int = 2, min_photos
         pairing = pycolmap.SequentialPairingOptions()
         pairing.overlap = 12
         pairing.quadratic_overlap = True
-        pycolmap.match_sequential(db_path, matching_options=matching, pairing_options=pairing, device=pycolmap.Device.cpu)
+        pycolmap.match_sequential(
+            db_path, matching_options=matching, pairing_options=pairing, device=pycolmap.Device.cpu
+        )
     options = pycolmap.IncrementalPipelineOptions()
     options.num_threads = threads
     options.random_seed = 1
@@ -150,7 +154,9 @@ def _largest(models: dict, photos: list[Photo], db_path: Path, min_photos: int) 
                 f"the photos form {len(models)} separate groups ({len(placed)}, {', '.join(map(str, others))}): "
                 "make sure the set shows one object and the rings overlap"
             )
-        raise InvalidImage(f"sfm: only {len(placed)} of {n} photos could be placed: {hint}", failed=failed)
+        raise InvalidImage(
+            f"sfm: only {len(placed)} of {n} photos could be placed: {hint}", failed=failed
+        )
     views = []
     for name, im in sorted(placed.items()):
         cam = im.camera
@@ -181,7 +187,13 @@ def _largest(models: dict, photos: list[Photo], db_path: Path, min_photos: int) 
     }
     if others and others[0] >= 3:
         stats["other_groups"] = others
-    log.info("sfm: placed %d of %d photos, %d points, %.2f px", len(placed), n, len(ids), stats["reprojection_px"])
+    log.info(
+        "sfm: placed %d of %d photos, %d points, %.2f px",
+        len(placed),
+        n,
+        len(ids),
+        stats["reprojection_px"],
+    )
     return Sparse(views=views, points=pts, colours=cols, point_ids=ids, failed=failed, stats=stats)
 
 
@@ -206,7 +218,9 @@ def _why_not_placed(db_path: Path, names: list[str]) -> dict[str, str]:
             elif verified.get(i, 0) < 15:
                 reasons[name] = "shares too little with the other photos: shoot with more overlap"
             else:
-                reasons[name] = f"matches other photos ({verified[i]} points) but could not be placed consistently"
+                reasons[name] = (
+                    f"matches other photos ({verified[i]} points) but could not be placed consistently"
+                )
         return reasons
     finally:
         db.close()

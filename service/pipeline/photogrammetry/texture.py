@@ -44,7 +44,9 @@ def unwrap(mesh: trimesh.Trimesh, *, size: int) -> tuple[np.ndarray, np.ndarray,
     return vmap.astype(np.int64), faces.astype(np.int64), uvs.astype(np.float64)
 
 
-def rasterise(uv: np.ndarray, faces: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rasterise(
+    uv: np.ndarray, faces: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Texels covered by UV triangles: (n,) face, (n, 3) barycentrics, (n, 2) int texel x, y (image rows down)."""
     tri = uv[faces] * size
     tri[..., 1] = size - tri[..., 1]
@@ -107,8 +109,14 @@ def bake(mesh: trimesh.Trimesh, maps: list[DepthMap], *, size: int = 2048) -> tr
         metallicFactor=0.0,
         roughnessFactor=1.0,
     )
-    out = trimesh.Trimesh(verts, faces, visual=trimesh.visual.TextureVisuals(uv=uvs, material=material), process=False)
-    out.metadata["texture"] = {"size": size, "seen_share": round(float(seen.mean()), 4), "views": len(maps)}
+    out = trimesh.Trimesh(
+        verts, faces, visual=trimesh.visual.TextureVisuals(uv=uvs, material=material), process=False
+    )
+    out.metadata["texture"] = {
+        "size": size,
+        "seen_share": round(float(seen.mean()), 4),
+        "views": len(maps),
+    }
     log.info("texture: %d texels, %.1f%% seen by a photo", len(fid), 100 * seen.mean())
     return out
 
@@ -121,10 +129,15 @@ def _source_face(mesh: trimesh.Trimesh, vmap: np.ndarray, faces: np.ndarray) -> 
     return tree.nearest.on_surface(mesh.vertices[vmap[faces]].mean(1))[2]
 
 
-def _gather(mesh: trimesh.Trimesh, maps: list[DepthMap], pts: np.ndarray, nrm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _gather(
+    mesh: trimesh.Trimesh, maps: list[DepthMap], pts: np.ndarray, nrm: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per view (v, n, 3) colour samples and (v, n) weights; weight 0 where a view does not see the point."""
     scene = o3d.t.geometry.RaycastingScene()
-    scene.add_triangles(o3d.core.Tensor(mesh.vertices.astype(np.float32)), o3d.core.Tensor(mesh.faces.astype(np.uint32)))
+    scene.add_triangles(
+        o3d.core.Tensor(mesh.vertices.astype(np.float32)),
+        o3d.core.Tensor(mesh.faces.astype(np.uint32)),
+    )
     samples = np.zeros((len(maps), len(pts), 3), np.float32)
     weights = np.zeros((len(maps), len(pts)), np.float32)
     for k, dm in enumerate(maps):

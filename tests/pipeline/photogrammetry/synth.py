@@ -84,7 +84,11 @@ def _value_noise(p: np.ndarray, table: np.ndarray) -> np.ndarray:
     for dx in (0, 1):
         for dy in (0, 1):
             for dz in (0, 1):
-                w = (f[:, 0] if dx else 1 - f[:, 0]) * (f[:, 1] if dy else 1 - f[:, 1]) * (f[:, 2] if dz else 1 - f[:, 2])
+                w = (
+                    (f[:, 0] if dx else 1 - f[:, 0])
+                    * (f[:, 1] if dy else 1 - f[:, 1])
+                    * (f[:, 2] if dz else 1 - f[:, 2])
+                )
                 c = table[(i[:, 0] + dx) % n, (i[:, 1] + dy) % n, (i[:, 2] + dz) % n]
                 out = out + w[:, None] * c
     return out
@@ -108,7 +112,9 @@ def ring_cameras(
         for i in range(n):
             az = 2 * np.pi * i / n + phase + 0.37 * k
             e = np.radians(elev)
-            eye = centre + distance * np.array([np.cos(e) * np.sin(az), np.sin(e), np.cos(e) * np.cos(az)])
+            eye = centre + distance * np.array(
+                [np.cos(e) * np.sin(az), np.sin(e), np.cos(e) * np.cos(az)]
+            )
             fwd = centre - eye
             fwd /= np.linalg.norm(fwd)
             right = np.cross(fwd, [0.0, 1.0, 0.0])
@@ -121,11 +127,16 @@ def ring_cameras(
     return poses
 
 
-def render(mesh: trimesh.Trimesh, pose: np.ndarray, size: tuple[int, int], focal: float) -> tuple[np.ndarray, np.ndarray]:
+def render(
+    mesh: trimesh.Trimesh, pose: np.ndarray, size: tuple[int, int], focal: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Ray-cast one view: (h, w, 3) uint8 image and (h, w) bool object mask."""
     w, h = size
     scene = o3d.t.geometry.RaycastingScene()
-    scene.add_triangles(o3d.core.Tensor(mesh.vertices.astype(np.float32)), o3d.core.Tensor(mesh.faces.astype(np.uint32)))
+    scene.add_triangles(
+        o3d.core.Tensor(mesh.vertices.astype(np.float32)),
+        o3d.core.Tensor(mesh.faces.astype(np.uint32)),
+    )
     u, v = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
     d = np.stack([(u - w / 2) / focal, (v - h / 2) / focal, np.ones_like(u)], -1).reshape(-1, 3)
     d = d @ pose[:3, :3].T
@@ -170,12 +181,19 @@ def write_photo_set(
     return paths
 
 
-def camera_eyes(mesh: trimesh.Trimesh, rings: list[tuple[float, int]], size: tuple[int, int], focal_35mm: int = 32) -> np.ndarray:
+def camera_eyes(
+    mesh: trimesh.Trimesh,
+    rings: list[tuple[float, int]],
+    size: tuple[int, int],
+    focal_35mm: int = 32,
+) -> np.ndarray:
     """(k, 3) camera centres `write_photo_set` used for `mesh`."""
     return np.array([p[:3, 3] for p in ring_cameras(*_placement(mesh, size, focal_35mm), rings)])
 
 
-def _placement(mesh: trimesh.Trimesh, size: tuple[int, int], focal_35mm: int) -> tuple[np.ndarray, float]:
+def _placement(
+    mesh: trimesh.Trimesh, size: tuple[int, int], focal_35mm: int
+) -> tuple[np.ndarray, float]:
     focal = focal_35mm * np.hypot(*size) / 43.267
     lo, hi = mesh.bounds
     radius = np.linalg.norm(hi - lo) / 2

@@ -37,7 +37,9 @@ def test_duplicates_and_blur_are_dropped_with_reasons(tmp_path):
     paths = _noise_photos(tmp_path / "in", 9)
     Image.open(paths[0]).save(tmp_path / "in" / "p99.jpg")  # a duplicate
     Image.open(paths[1]).filter(ImageFilter.GaussianBlur(6)).save(tmp_path / "in" / "p98.jpg")
-    photos, report = prepare_photos(sorted((tmp_path / "in").iterdir()), tmp_path / "work", max_side=200)
+    photos, report = prepare_photos(
+        sorted((tmp_path / "in").iterdir()), tmp_path / "work", max_side=200
+    )
     assert "duplicate of p00.jpg" in report["dropped"]["p99.jpg"]
     assert report["dropped"]["p98.jpg"].startswith("blurred")
     assert len(photos) == 9
@@ -69,7 +71,9 @@ def test_unrelated_photos_cannot_be_placed(tmp_path):
 
 
 def test_masks_pair_with_their_photos(tmp_path):
-    files = [tmp_path / n for n in ("A.JPG", "A_mask.png", "b.png", "b_mask.jpg", "notes.txt", "c.heic")]
+    files = [
+        tmp_path / n for n in ("A.JPG", "A_mask.png", "b.png", "b_mask.jpg", "notes.txt", "c.heic")
+    ]
     photos, masks = find_photos(files)
     assert [p.name for p in photos] == ["A.JPG", "b.png", "c.heic"]
     assert {k: v.name for k, v in masks.items()} == {"a": "A_mask.png", "b": "b_mask.jpg"}

@@ -13,14 +13,26 @@ from PIL import Image
 from service.pipeline.run import process
 from tests.pipeline.photogrammetry.truth import silhouette
 
-FAST = {"max_image_side": 1200, "dense_side": 560, "dense_planes": 56, "voxels": 192, "mesh_faces": 15_000, "texture_size": 1024, "usdz": False}
+FAST = {
+    "max_image_side": 1200,
+    "dense_side": 560,
+    "dense_planes": 56,
+    "voxels": 192,
+    "mesh_faces": 15_000,
+    "texture_size": 1024,
+    "usdz": False,
+}
 
 
 @pytest.mark.slow
 def test_socketed_axe_registers_all_and_matches_masks(corpus, tmp_path):
     src = corpus / "photosets" / "socketed-axe"
     files = sorted((src / "images").iterdir()) + sorted((src / "masks").iterdir())
-    metadata = {"title": {"en": "Socketed axe"}, "kind": "photogrammetry", "scale_bar": _scale_bar(src)}
+    metadata = {
+        "title": {"en": "Socketed axe"},
+        "kind": "photogrammetry",
+        "scale_bar": _scale_bar(src),
+    }
     body = process(files, tmp_path / "out", metadata=metadata, options=FAST)
     facts = body["photogrammetry"]
     assert facts["registered"] == 22, facts["not_placed"]
@@ -36,7 +48,9 @@ def test_socketed_axe_registers_all_and_matches_masks(corpus, tmp_path):
         small = 0.25
         Ks = K.copy()
         Ks[:2] *= small
-        sil = silhouette(mesh, np.array(cam["world_to_camera"]), Ks, (round(w * small), round(h * small)))
+        sil = silhouette(
+            mesh, np.array(cam["world_to_camera"]), Ks, (round(w * small), round(h * small))
+        )
         name = cam["photo"].rsplit(".", 1)[0] + "_mask.JPG"
         mask = np.asarray(Image.open(src / "masks" / name).convert("L").resize((w, h)))
         mask = cv2.undistort(mask, K, np.array([cam["k1"], 0, 0, 0]))
@@ -55,7 +69,10 @@ def _scale_bar(src) -> dict:
     for marker in root.iter("marker"):
         for loc in marker.iter("location"):
             points.setdefault(marker.get("marker_id"), []).append(
-                {"photo": labels[loc.get("camera_id")], "xy": [float(loc.get("x")), float(loc.get("y"))]}
+                {
+                    "photo": labels[loc.get("camera_id")],
+                    "xy": [float(loc.get("x")), float(loc.get("y"))],
+                }
             )
     metres = float(next(root.iter("reference")).get("d"))
     return {"distance": metres * 100, "unit": "cm", "points": [points["0"], points["1"]]}
@@ -64,7 +81,11 @@ def _scale_bar(src) -> dict:
 @pytest.mark.slow
 def test_buddha_places_all_six_photos(corpus, tmp_path):
     files = sorted((corpus / "photosets" / "buddha-head" / "images").iterdir())
-    metadata = {"title": {"en": "Buddha head"}, "kind": "photogrammetry", "dimensions": {"height": 30, "unit": "cm"}}
+    metadata = {
+        "title": {"en": "Buddha head"},
+        "kind": "photogrammetry",
+        "dimensions": {"height": 30, "unit": "cm"},
+    }
     body = process(files, tmp_path / "out", metadata=metadata, options={**FAST, "min_photos": 6})
     facts = body["photogrammetry"]
     assert facts["registered"] == 6

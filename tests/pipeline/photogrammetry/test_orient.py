@@ -63,7 +63,9 @@ def test_scale_bar_triangulates_marked_points():
         sightings = []
         for v in views[:3]:
             uv = K @ (v.R @ X + v.t)
-            sightings.append({"photo": v.name.upper(), "xy": (uv[:2] / uv[2] * 2).tolist()})  # originals at 2x
+            sightings.append(
+                {"photo": v.name.upper(), "xy": (uv[:2] / uv[2] * 2).tolist()}
+            )  # originals at 2x
         points.append(sightings)
     lookup = {v.name.upper().lower(): (v.name, 0.5) for v in views}
     length = scale_bar_length({"distance": 8, "points": points}, views, lookup)

@@ -22,7 +22,14 @@ from tests.pipeline.photogrammetry.truth import visible_samples
 RINGS = [(15, 16), (50, 12)]
 SIZE = (640, 480)
 # small and fast: the test budget is minutes on 2 shared cores
-OPTIONS = {"dense_side": 480, "dense_planes": 48, "voxels": 192, "mesh_faces": 12_000, "texture_size": 1024, "usdz": False}
+OPTIONS = {
+    "dense_side": 480,
+    "dense_planes": 48,
+    "voxels": 192,
+    "mesh_faces": 12_000,
+    "texture_size": 1024,
+    "usdz": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +39,17 @@ def bowl_job(tmp_path_factory):
     truth = bowl()
     write_photo_set(truth, root / "photos", rings=RINGS, size=SIZE)
     stages = []
-    metadata = {"title": {"en": "Bowl"}, "kind": "photogrammetry", "dimensions": {"height": 10, "unit": "cm"}}
+    metadata = {
+        "title": {"en": "Bowl"},
+        "kind": "photogrammetry",
+        "dimensions": {"height": 10, "unit": "cm"},
+    }
     body = process(
-        [root / "photos"], root / "out", metadata=metadata, options=OPTIONS, progress=lambda p, s: stages.append((p, s))
+        [root / "photos"],
+        root / "out",
+        metadata=metadata,
+        options=OPTIONS,
+        progress=lambda p, s: stages.append((p, s)),
     )
     result = trimesh.load(root / "out" / "master.glb", force="mesh")
     return truth, result, body, stages
@@ -81,9 +96,23 @@ def test_bowl_manifest_and_progress(bowl_job):
     _, result, body, stages = bowl_job
     facts = body["photogrammetry"]
     assert facts["registered"] == 28 and facts["not_placed"] == {}
-    assert set(facts["seconds"]) >= {"photos", "sparse", "dense", "mesh", "texture", "orient", "derive"}
+    assert set(facts["seconds"]) >= {
+        "photos",
+        "sparse",
+        "dense",
+        "mesh",
+        "texture",
+        "orient",
+        "derive",
+    }
     names = [s for _, s in stages]
-    for stage in ("features, matching and sparse reconstruction", "dense geometry", "meshing and cleaning", "uv atlas and texture", "orientation and scale"):
+    for stage in (
+        "features, matching and sparse reconstruction",
+        "dense geometry",
+        "meshing and cleaning",
+        "uv atlas and texture",
+        "orientation and scale",
+    ):
         assert stage in names
     pcts = [p for p, _ in stages]
     assert pcts == sorted(pcts)

@@ -14,14 +14,19 @@ import trimesh
 from scipy.spatial import cKDTree
 
 
-def visible_samples(mesh: trimesh.Trimesh, eyes: np.ndarray, count: int = 20000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def visible_samples(
+    mesh: trimesh.Trimesh, eyes: np.ndarray, count: int = 20000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """(n, 3) points and normals on `mesh` that at least one eye in (k, 3) sees."""
     import open3d as o3d
 
     pts, fid = trimesh.sample.sample_surface_even(mesh, count * 2, seed=seed)
     nrm = mesh.face_normals[fid]
     scene = o3d.t.geometry.RaycastingScene()
-    scene.add_triangles(o3d.core.Tensor(mesh.vertices.astype(np.float32)), o3d.core.Tensor(mesh.faces.astype(np.uint32)))
+    scene.add_triangles(
+        o3d.core.Tensor(mesh.vertices.astype(np.float32)),
+        o3d.core.Tensor(mesh.faces.astype(np.uint32)),
+    )
     seen = np.zeros(len(pts), bool)
     origin = pts + nrm * 1e-5
     for eye in eyes:
@@ -35,7 +40,9 @@ def visible_samples(mesh: trimesh.Trimesh, eyes: np.ndarray, count: int = 20000,
     return pts[seen][:count], nrm[seen][:count]
 
 
-def align(result: np.ndarray, truth: np.ndarray, *, steps: int = 72, iterations: int = 40) -> np.ndarray:
+def align(
+    result: np.ndarray, truth: np.ndarray, *, steps: int = 72, iterations: int = 40
+) -> np.ndarray:
     """(4, 4) transform taking result points onto truth points: best yaw, then rigid ICP."""
     tree = cKDTree(truth)
     best, best_T = np.inf, np.eye(4)
@@ -49,7 +56,9 @@ def align(result: np.ndarray, truth: np.ndarray, *, steps: int = 72, iterations:
         moved = result @ T[:3, :3].T + T[:3, 3]
         d, j = tree.query(moved)
         near = d < np.percentile(d, 90)
-        step = trimesh.registration.procrustes(moved[near], truth[j[near]], reflection=False, scale=False, return_cost=False)
+        step = trimesh.registration.procrustes(
+            moved[near], truth[j[near]], reflection=False, scale=False, return_cost=False
+        )
         T = step @ T
     return T
 
@@ -59,13 +68,18 @@ def chamfer(a: np.ndarray, b: np.ndarray) -> float:
     return 0.5 * (cKDTree(b).query(a)[0].mean() + cKDTree(a).query(b)[0].mean())
 
 
-def silhouette(mesh: trimesh.Trimesh, world_to_camera: np.ndarray, K: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def silhouette(
+    mesh: trimesh.Trimesh, world_to_camera: np.ndarray, K: np.ndarray, size: tuple[int, int]
+) -> np.ndarray:
     """(h, w) bool: where `mesh` covers a pinhole camera's image."""
     import open3d as o3d
 
     w, h = size
     scene = o3d.t.geometry.RaycastingScene()
-    scene.add_triangles(o3d.core.Tensor(mesh.vertices.astype(np.float32)), o3d.core.Tensor(mesh.faces.astype(np.uint32)))
+    scene.add_triangles(
+        o3d.core.Tensor(mesh.vertices.astype(np.float32)),
+        o3d.core.Tensor(mesh.faces.astype(np.uint32)),
+    )
     R, t = world_to_camera[:3, :3], world_to_camera[:3, 3]
     u, v = np.meshgrid(np.arange(w) + 0.0, np.arange(h) + 0.0)
     d = np.stack([u, v, np.ones_like(u)], -1).reshape(-1, 3) @ np.linalg.inv(K).T @ R
