@@ -132,11 +132,16 @@ def reconstruct_scene(
     stage(62, "meshing and cleaning")
     mesh = tsdf_fuse(list(maps.values()), resolution=int(opts["voxels"]))
     voxel = mesh.metadata["voxel"]
+    fused = mesh
     mesh = poisson_fill(mesh, depth=max(6, round(np.log2(int(opts["voxels"])))))
     T, orientation = world_frame(sparse.views)
     mesh = clean.carve(mesh.apply_transform(T), list(maps.values()), world_from_sfm=T)
     mesh, floor = clean.drop_floor(mesh, tolerance=1.5 * voxel)
     mesh = clean.keep_main_pieces(mesh)
+    # measure on what the photos showed, not on what Poisson invented under the base
+    lo, hi = clean.measured_bounds(
+        mesh, fused.vertices @ T[:3, :3].T + T[:3, 3], tolerance=1.5 * voxel
+    )
     mesh = clean.decimate(mesh, faces=int(opts["mesh_faces"]))
     done("mesh")
 
@@ -148,11 +153,11 @@ def reconstruct_scene(
     done("texture")
 
     stage(88, "orientation and scale")
-    metres, scale = _scale(textured, sparse, photos, metadata)
+    metres, scale = _scale(hi - lo, sparse, photos, metadata)
     textured.apply_scale(metres)
-    lo, hi = textured.bounds
-    shift = np.array([-(lo[0] + hi[0]) / 2, -lo[1], -(lo[2] + hi[2]) / 2])
+    shift = -metres * np.array([(lo[0] + hi[0]) / 2, lo[1], (lo[2] + hi[2]) / 2])
     textured.apply_translation(shift)
+    clean.flatten_base(textured)
     textured.metadata["name"] = "photogrammetry"
     done("orient")
 
@@ -247,7 +252,7 @@ def _cameras(sparse, by_name: dict, T: np.ndarray, metres: float, shift: np.ndar
     return out
 
 
-def _scale(mesh, sparse, photos, metadata: dict) -> tuple[float, dict]:
+def _scale(extents: np.ndarray, sparse, photos, metadata: dict) -> tuple[float, dict]:
     """Metres per model unit and the manifest's scale facts."""
     bar = metadata.get("scale_bar")
     if bar:
@@ -268,4 +273,4 @@ def _scale(mesh, sparse, photos, metadata: dict) -> tuple[float, dict]:
         length = scale_bar_length(bar, sparse.views, lookup)
         metres = bar["distance"] * UNITS[unit]
         return metres / length, {"source": "scale bar", "declared_m": metres}
-    return scale_factor(mesh.extents, metadata)
+    return scale_factor(extents, metadata)

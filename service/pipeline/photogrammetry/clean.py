@@ -115,6 +115,25 @@ def keep_main_pieces(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     return out
 
 
+def measured_bounds(
+    mesh: trimesh.Trimesh, fused: np.ndarray, *, tolerance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(3,) low and high bounds of the vertices of `mesh` within `tolerance` of (n, 3) fused points."""
+    from scipy.spatial import cKDTree
+
+    near = cKDTree(fused).query(mesh.vertices, distance_upper_bound=tolerance)[0] < tolerance
+    pts = mesh.vertices[near] if near.sum() > 100 else mesh.vertices
+    return pts.min(0), pts.max(0)
+
+
+def flatten_base(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """Press anything below y = 0 (unseen underside closed by Poisson) onto the base plane."""
+    v = mesh.vertices.copy()
+    v[:, 1] = np.maximum(v[:, 1], 0.0)
+    mesh.vertices = v
+    return mesh
+
+
 def decimate(mesh: trimesh.Trimesh, *, faces: int) -> trimesh.Trimesh:
     """Quadric decimation to at most `faces` faces, colours kept."""
     if len(mesh.faces) <= faces:
