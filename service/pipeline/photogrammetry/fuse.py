@@ -70,6 +70,8 @@ def tsdf_fuse(maps: list[DepthMap], *, resolution: int = 256) -> trimesh.Trimesh
         device=o3c.Device("CPU:0"),
     )
     for dm in maps:
+        if not (dm.depth > 0).any():
+            continue  # open3d aborts on a depth map that touches no voxel block
         v = dm.view
         depth = o3d.t.geometry.Image(o3c.Tensor(np.ascontiguousarray(dm.depth, dtype=np.float32)))
         color = o3d.t.geometry.Image(o3c.Tensor(dm.image.astype(np.float32) / 255.0))

@@ -85,3 +85,52 @@ def silhouette(
     d = np.stack([u, v, np.ones_like(u)], -1).reshape(-1, 3) @ np.linalg.inv(K).T @ R
     rays = np.concatenate([np.broadcast_to(-R.T @ t, d.shape), d], 1).astype(np.float32)
     return np.isfinite(scene.cast_rays(o3d.core.Tensor(rays))["t_hit"].numpy()).reshape(h, w)
+
+
+def texture_colour(mesh: trimesh.Trimesh, points: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(n, 3) base-colour texture RGB (0-255) at (n, 3) points on the given (n,) faces."""
+    tri = mesh.vertices[mesh.faces[faces]]
+    bary = trimesh.triangles.points_to_barycentric(tri, points)
+    uv = np.einsum("nk,nkd->nd", bary, mesh.visual.uv[mesh.faces[faces]])
+    tex = np.asarray(mesh.visual.material.baseColorTexture.convert("RGB"))
+    h, w = tex.shape[:2]
+    x = np.clip((uv[:, 0] * w).astype(int), 0, w - 1)
+    y = np.clip(((1 - uv[:, 1]) * h).astype(int), 0, h - 1)
+    return tex[y, x].astype(float)
+
+
+def render_texture(
+    mesh: trimesh.Trimesh, camera: dict, height: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ray-cast the textured mesh from a manifest camera: (h, w, 3) uint8 colours and (h, w) bool hit mask."""
+    import open3d as o3d
+
+    w, h = camera["size"]
+    s = height / h
+    K = np.array(camera["K"], float)
+    K[:2] *= s
+    w, h = round(w * s), height
+    M = np.array(camera["world_to_camera"])
+    R, t = M[:3, :3], M[:3, 3]
+    scene = o3d.t.geometry.RaycastingScene()
+    scene.add_triangles(
+        o3d.core.Tensor(mesh.vertices.astype(np.float32)),
+        o3d.core.Tensor(mesh.faces.astype(np.uint32)),
+    )
+    u, v = np.meshgrid(np.arange(w) + 0.0, np.arange(h) + 0.0)
+    d = np.stack([u, v, np.ones_like(u)], -1).reshape(-1, 3) @ np.linalg.inv(K).T @ R
+    rays = np.concatenate([np.broadcast_to(-R.T @ t, d.shape), d], 1).astype(np.float32)
+    hit = scene.cast_rays(o3d.core.Tensor(rays))
+    ok = np.isfinite(hit["t_hit"].numpy())
+    fid = hit["primitive_ids"].numpy()[ok].astype(np.int64)
+    bu = hit["primitive_uvs"].numpy()[ok]
+    bary = np.stack([1 - bu[:, 0] - bu[:, 1], bu[:, 0], bu[:, 1]], 1)
+    uv = np.einsum("nk,nkd->nd", bary, mesh.visual.uv[mesh.faces[fid]])
+    tex = np.asarray(mesh.visual.material.baseColorTexture.convert("RGB"))
+    th, tw = tex.shape[:2]
+    img = np.full((h * w, 3), 40, np.uint8)
+    img[ok] = tex[
+        np.clip(((1 - uv[:, 1]) * th).astype(int), 0, th - 1),
+        np.clip((uv[:, 0] * tw).astype(int), 0, tw - 1),
+    ]
+    return img.reshape(h, w, 3), ok.reshape(h, w)
