@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 OUT = REPO / "benchmarks" / "out"
 STAGES = ("photos", "sparse", "dense", "mesh", "texture", "orient", "derive")
 
@@ -89,45 +90,17 @@ def run_case(name: str) -> dict:
 
 def picture(row: dict, glb: Path, dst: Path, height: int = 480) -> None:
     """The result ray-cast (texture colours) from the first photo's camera, beside the photo."""
-    import numpy as np
-    import open3d as o3d
     import trimesh
     from PIL import Image
 
-    cam = row["camera"]
-    mesh = trimesh.load(glb, force="mesh")
-    w, h = cam["size"]
-    s = height / h
-    K = np.array(cam["K"])
-    K[:2] *= s
-    w, h = round(w * s), height
-    M = np.array(cam["world_to_camera"])
-    R, t = M[:3, :3], M[:3, 3]
-    scene = o3d.t.geometry.RaycastingScene()
-    scene.add_triangles(
-        o3d.core.Tensor(mesh.vertices.astype(np.float32)),
-        o3d.core.Tensor(mesh.faces.astype(np.uint32)),
-    )
-    u, v = np.meshgrid(np.arange(w) + 0.0, np.arange(h) + 0.0)
-    d = np.stack([u, v, np.ones_like(u)], -1).reshape(-1, 3) @ np.linalg.inv(K).T @ R
-    rays = np.concatenate([np.broadcast_to(-R.T @ t, d.shape), d], 1).astype(np.float32)
-    hit = scene.cast_rays(o3d.core.Tensor(rays))
-    ok = np.isfinite(hit["t_hit"].numpy())
-    fid = hit["primitive_ids"].numpy()[ok]
-    bu = hit["primitive_uvs"].numpy()[ok]
-    bary = np.stack([1 - bu[:, 0] - bu[:, 1], bu[:, 0], bu[:, 1]], 1)
-    uv = np.einsum("nk,nkd->nd", bary, mesh.visual.uv[mesh.faces[fid]])
-    tex = np.asarray(mesh.visual.material.baseColorTexture.convert("RGB"))
-    th, tw = tex.shape[:2]
-    px = np.clip((uv[:, 0] * tw).astype(int), 0, tw - 1)
-    py = np.clip(((1 - uv[:, 1]) * th).astype(int), 0, th - 1)
-    img = np.full((h * w, 3), 40, np.uint8)
-    img[ok] = tex[py, px]
-    render = Image.fromarray(img.reshape(h, w, 3))
+    from tests.pipeline.photogrammetry.truth import render_texture
+
+    render, _ = render_texture(trimesh.load(glb, force="mesh"), row["camera"], height)
+    h, w = render.shape[:2]
     photo = Image.open(row["source"]).convert("RGB").resize((w, h))
     sheet = Image.new("RGB", (2 * w, h))
     sheet.paste(photo, (0, 0))
-    sheet.paste(render, (w, 0))
+    sheet.paste(Image.fromarray(render), (w, 0))
     sheet.save(dst, quality=88)
 
 
