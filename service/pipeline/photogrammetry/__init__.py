@@ -157,7 +157,7 @@ def reconstruct_scene(
     textured.apply_scale(metres)
     shift = -metres * np.array([(lo[0] + hi[0]) / 2, lo[1], (lo[2] + hi[2]) / 2])
     textured.apply_translation(shift)
-    clean.flatten_base(textured)
+    clean.flatten_base(textured, top=metres * (hi[1] - lo[1]))
     textured.metadata["name"] = "photogrammetry"
     done("orient")
 

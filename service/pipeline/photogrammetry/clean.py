@@ -126,10 +126,11 @@ def measured_bounds(
     return pts.min(0), pts.max(0)
 
 
-def flatten_base(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-    """Press anything below y = 0 (unseen underside closed by Poisson) onto the base plane."""
+def flatten_base(mesh: trimesh.Trimesh, *, top: float) -> trimesh.Trimesh:
+    """Press what Poisson closed beyond the measured surface (the unseen underside
+    below y = 0, an unseen cap above `top`) onto those planes."""
     v = mesh.vertices.copy()
-    v[:, 1] = np.maximum(v[:, 1], 0.0)
+    v[:, 1] = np.clip(v[:, 1], 0.0, top)
     mesh.vertices = v
     return mesh
 

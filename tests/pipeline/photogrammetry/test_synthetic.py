@@ -26,14 +26,7 @@ pytestmark = pytest.mark.slow  # a full photogrammetry job: minutes on 2 shared 
 RINGS = [(15, 16), (50, 12)]
 SIZE = (640, 480)
 # small and fast: the test budget is minutes on 2 shared cores
-OPTIONS = {
-    "dense_side": 480,
-    "dense_planes": 48,
-    "voxels": 192,
-    "mesh_faces": 12_000,
-    "texture_size": 1024,
-    "usdz": False,
-}
+OPTIONS = {"mesh_faces": 20_000, "texture_size": 1024, "usdz": False}
 
 
 @pytest.fixture(scope="module")
@@ -89,17 +82,18 @@ def test_bowl_height_is_declared_height(bowl_job):
 def test_bowl_texture_colour_matches_truth(bowl_job):
     """Seen from a photo's recovered camera, the textured result looks like the photo."""
     _, result, body, _ = bowl_job
-    errors, baselines = [], []
+    rendered, photos = [], []
     for cam in body["photogrammetry"]["cameras"][::4]:
         render, hit = render_texture(result, cam, SIZE[1])
         photo = np.asarray(Image.open(body["_photos"] / cam["photo"]).convert("RGB"))
         both = hit & (photo.astype(int).sum(2) < 3 * 230)  # the object, not the backdrop
-        a = cv2.GaussianBlur(render, (0, 0), 2).astype(float)[both]
-        b = cv2.GaussianBlur(photo, (0, 0), 2).astype(float)[both]
-        errors.append(np.abs(a - b).mean())
-        baselines.append(np.abs(a - np.random.default_rng(0).permutation(b)).mean())
-        assert np.abs(a.mean(0) - b.mean(0)).max() < 10  # exposure and white balance kept
-    assert np.mean(errors) < 0.6 * np.mean(baselines), (errors, baselines)
+        rendered.append(cv2.GaussianBlur(render, (0, 0), 2).astype(float)[both])
+        photos.append(cv2.GaussianBlur(photo, (0, 0), 2).astype(float)[both])
+    a, b = np.concatenate(rendered), np.concatenate(photos)
+    assert np.abs(a.mean(0) - b.mean(0)).max() < 8  # exposure and white balance kept
+    error = np.abs(a - b).mean()
+    unrelated = np.abs(a - np.random.default_rng(0).permutation(b)).mean()
+    assert error < 0.6 * unrelated, (error, unrelated)
 
 
 def test_bowl_manifest_and_progress(bowl_job):
