@@ -28,6 +28,7 @@ class Settings:
     base_url: str = ""  # public origin, e.g. https://ar.museum.vn; default: request host
     secret_key: str = "dev-only-change-me"
     testing: bool = False
+    auto_migrate: bool = True  # run `db upgrade` when the app starts
 
     # storage: "local" or "s3"
     storage: str = "local"

@@ -1,0 +1,74 @@
+"""
+heritage-ar
+-----------
+
+Turns scans and photo sets of cultural artefacts into web-ready glTF, USDZ,
+previews and AR share links. `create_app()` builds the Flask app.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from service.config import Settings
+from service.errors import HeritageError
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from `settings`, or from HERITAGE_AR_* variables when None."""
+    if settings is None:
+        settings = Settings.from_env()
+    settings = settings.resolved()
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.from_mapping(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+    )
+    app.json.sort_keys = False
+    if settings.auto_migrate:
+        from service import db as _db
+
+        _db.upgrade(settings.database_url)
+
+    from service import db
+    from service import jobs
+    from service import storage
+
+    db.init_app(app)
+    storage.init_app(app)
+    jobs.init_app(app)
+
+    from service.api import register
+
+    register(app)
+    _register_errors(app)
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(HeritageError)
+    def heritage_error(e: HeritageError):
+        return jsonify(error=e.to_dict()), e.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        code = (e.name or "error").lower().replace(" ", "_")
+        message = e.description or e.name
+        if e.code == 413:
+            limit = app.config["SETTINGS"].max_upload_mb
+            code, message = "upload_too_large", f"upload: larger than the limit of {limit} MB; split it or ask the operator"
+        return jsonify(error={"code": code, "message": message}), e.code
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception):
+        log.exception("unexpected error")
+        return jsonify(error={"code": "internal_error", "message": "an unexpected error happened; it has been logged"}), 500

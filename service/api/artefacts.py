@@ -1,0 +1,162 @@
+"""
+artefacts.py
+------------
+
+`/api/v1/artefacts`: upload, list, read, edit metadata, delete.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint
+from flask import current_app
+from flask import g
+from flask import jsonify
+from flask import request
+
+from service.api.auth import require_key
+from service.api.present import artefact_json
+from service.db import get_db
+from service.db.models import utcnow
+from service.db.queries import get_artefact as find_artefact
+from service.db.queries import list_artefacts
+from service.db.queries import set_metadata
+from service.errors import BadRequest
+from service.errors import InvalidMetadata
+from service.jobs import enqueue
+from service.jobs.submit import submit
+from service.pipeline.metadata import validate_metadata
+from service.storage import derivative_prefix
+from service.storage import get_store
+
+bp = Blueprint("artefacts", __name__, url_prefix="/api/v1/artefacts")
+
+STATUSES = ("queued", "processing", "ready", "failed")
+
+
+def _read_metadata() -> dict:
+    raw = request.form.get("metadata")
+    if raw is None and "metadata" in request.files:
+        raw = request.files["metadata"].read(1024 * 1024 + 1).decode("utf-8", errors="replace")
+    if raw is None or not raw.strip():
+        raise InvalidMetadata("metadata: missing; send a `metadata` part with JSON such as {\"title\": {\"vi\": \"...\"}}")
+    try:
+        parsed = json.loads(raw)
+    except ValueError as e:
+        raise InvalidMetadata(f"metadata: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    return validate_metadata(parsed)
+
+
+@bp.post("")
+@require_key
+def create_artefact():
+    """Upload files and catalogue metadata; processing starts in the background."""
+    parts = request.files.getlist("file")
+    if not parts:
+        raise BadRequest("upload: no `file` part; send the scan (or an archive) as multipart field `file`")
+    metadata = _read_metadata()
+    db = get_db()
+    tmp = Path(tempfile.mkdtemp(prefix="upload-", dir=_scratch()))
+    try:
+        files = []
+        for i, part in enumerate(parts):
+            name = part.filename or f"file-{i}"
+            path = tmp / f"{i}"
+            part.save(path)
+            files.append((name, path))
+        result = submit(db, get_store(), g.institution, files, metadata)
+        db.commit()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if result.job is not None:
+        enqueue(result.job.id)
+    body = artefact_json(db, result.artefact)
+    answer = {"id": result.artefact.id, "status": result.artefact.status, "job_url": body["links"].get("job"),
+              "duplicate": not result.created, "links": body["links"]}
+    return jsonify(answer), 202 if result.created else 200
+
+
+def _scratch() -> str:
+    path = Path(current_app.config["SETTINGS"].data_dir) / "scratch"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+@bp.get("")
+@require_key
+def list_view():
+    """This institution's artefacts, newest first, paginated."""
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise BadRequest(f"list: unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    page = _positive_int("page", 1)
+    settings = current_app.config["SETTINGS"]
+    per_page = min(_positive_int("per_page", settings.page_size), 100)
+    db = get_db()
+    rows, total = list_artefacts(db, g.institution.id, status=status, page=page, per_page=per_page)
+    return jsonify(
+        items=[artefact_json(db, a) for a in rows],
+        page=page,
+        per_page=per_page,
+        total=total,
+        pages=(total + per_page - 1) // per_page,
+    )
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadRequest(f"list: `{name}` must be a whole number from 1, got {raw!r}")
+    return int(raw)
+
+
+@bp.get("/<artefact_id>")
+@require_key
+def get_artefact(artefact_id: str):
+    """One artefact with its derivatives and links."""
+    db = get_db()
+    return jsonify(artefact_json(db, get_artefact_scoped(artefact_id)))
+
+
+def get_artefact_scoped(artefact_id: str):
+    return find_artefact(get_db(), g.institution.id, artefact_id)
+
+
+@bp.patch("/<artefact_id>")
+@require_key
+def patch_artefact(artefact_id: str):
+    """Edit catalogue metadata (pages and the API show it at once; files keep theirs until reprocessed)."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidMetadata("metadata: send a JSON object with the fields to change")
+    if isinstance(body, dict) and isinstance(body.get("metadata"), dict):
+        body = body["metadata"]
+    md = validate_metadata(body, partial=True)
+    db = get_db()
+    artefact = get_artefact_scoped(artefact_id)
+    set_metadata(artefact, md, partial=True)
+    if not (artefact.title_vi or artefact.title_en):
+        raise InvalidMetadata("metadata.title: an artefact needs a title in vi or en")
+    db.commit()
+    return jsonify(artefact_json(db, artefact))
+
+
+@bp.delete("/<artefact_id>")
+@require_key
+def delete_artefact(artefact_id: str):
+    """Withdraw an artefact: its links stop working and its public files are removed."""
+    db = get_db()
+    artefact = get_artefact_scoped(artefact_id)
+    artefact.deleted_at = utcnow()
+    artefact.content_hash = None  # the same files may be uploaded again later
+    db.commit()
+    store = get_store()
+    for version in artefact.versions:
+        store.delete_prefix(derivative_prefix(artefact.id, version.number))
+    return "", 204

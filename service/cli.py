@@ -1,0 +1,213 @@
+"""
+cli.py
+------
+
+The `heritage-ar` command: serve, worker, process, keys, db, seed, config.
+HeritageErrors become click errors with the message; anything else is a bug
+and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from service.config import Settings
+from service.config import describe
+from service.errors import HeritageError
+
+
+def _settings() -> Settings:
+    return Settings.from_env().resolved()
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@click.group()
+def cli() -> None:
+    """heritage-ar: scans and photo sets of artefacts -> web 3D, AR links, previews."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="HTTP threads.")
+def serve(host: str, port: int, threads: int) -> None:
+    """Run the HTTP service (and in-process workers with the inline queue)."""
+    _logging()
+    from waitress import serve as waitress_serve
+
+    from service import create_app
+
+    app = create_app()
+    settings = app.config["SETTINGS"]
+    click.echo(f"heritage-ar on http://{host}:{port}  storage={settings.storage} queue={settings.queue}")
+    waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=settings.max_upload_mb * 2**20)
+
+
+@cli.command()
+@click.option("--threads", default=None, type=int, help="Jobs run at once (default HERITAGE_AR_WORKER_THREADS).")
+def worker(threads: int | None) -> None:
+    """Run jobs: database-queue threads, or a Celery worker when HERITAGE_AR_QUEUE=celery."""
+    _logging()
+    settings = _settings()
+    from service import db
+    from service.jobs import make_context
+
+    if settings.auto_migrate:
+        db.upgrade(settings.database_url)
+    ctx = make_context(settings)
+    threads = threads or settings.worker_threads
+    if settings.queue == "celery":
+        from service.jobs.celery_app import get_celery
+        from service.jobs.celery_app import send
+        from service.jobs.runner import next_queued
+        from service.jobs.runner import recover
+
+        recover(ctx)
+        for job_id in next_queued(ctx, limit=1000):
+            send(settings.redis_url, job_id)  # jobs queued while the broker was down
+        app = get_celery(settings.redis_url)
+        app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={threads}", "-Q", "heritage-ar",
+                         "--pool=threads", "--without-gossip", "--without-mingle"])
+        return
+    import signal
+    import threading
+
+    from service.jobs.runner import InlineRunner
+
+    runner = InlineRunner(ctx, threads=threads).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"worker {ctx.worker}: {threads} thread(s) on {settings.database_url.split('@')[-1]}")
+    try:
+        while not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    runner.stop()
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--metadata", "metadata_file", type=click.Path(exists=True, path_type=Path), help="Catalogue JSON.")
+@click.option("--no-previews", is_flag=True, help="Skip stills and turntable video.")
+def process(inputs: tuple[Path, ...], out_dir: Path, metadata_file: Path | None, no_previews: bool) -> None:
+    """Run the pipeline locally: INPUT files -> derivatives + manifest.json in --out."""
+    _logging()
+    from service.pipeline.metadata import validate_metadata
+    from service.pipeline.run import process as run
+
+    settings = _settings()
+    raw = json.loads(metadata_file.read_text(encoding="utf-8")) if metadata_file else {"title": {"en": inputs[0].stem}}
+    with click.progressbar(length=100, label="processing", file=sys.stderr) as bar:
+        state = {"pct": 0}
+
+        def progress(pct: int, stage: str) -> None:
+            bar.label = f"{stage:<12}"
+            if pct > state["pct"]:
+                bar.update(pct - state["pct"])
+                state["pct"] = pct
+
+        manifest = run(
+            list(inputs),
+            out_dir,
+            metadata=validate_metadata(raw),
+            options={
+                "max_faces": settings.max_faces,
+                "max_image_pixels": settings.max_image_pixels,
+                "hashtags": settings.hashtags,
+                "previews": not no_previews,
+            },
+            progress=progress,
+        )
+    for name, entry in manifest["files"].items():
+        click.echo(f"{name:<24} {entry['bytes']:>12,} bytes  {entry.get('role') or ''}")
+    for warning in manifest.get("warnings", []):
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"manifest: {out_dir / 'manifest.json'}")
+
+
+@cli.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--institution", required=True, help="Institution name (created if new).")
+@click.option("--label", default=None, help="What the key is for.")
+def keys_create(institution: str, label: str | None) -> None:
+    """Create an API key and print it (only its hash is stored)."""
+    settings = _settings()
+    from sqlalchemy.orm import Session
+
+    from service import db
+    from service.db.queries import create_key
+
+    db.upgrade(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    with Session(engine) as session:
+        raw = create_key(session, institution, label=label)
+        session.commit()
+    click.echo(raw)
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (SQLite or PostgreSQL, from HERITAGE_AR_DATABASE_URL)."""
+    from service import db
+
+    settings = _settings()
+    db.upgrade(settings.database_url, revision)
+    click.echo(f"database at {revision}: {settings.database_url.split('@')[-1]}")
+
+
+@cli.command()
+def seed() -> None:
+    """Create a demo institution, key and sample artefact from assets/ (once)."""
+    _logging()
+    from service.seed import seed_demo
+
+    for line in seed_demo(_settings()):
+        click.echo(line)
+
+
+@cli.command("config")
+def show_config() -> None:
+    """Print every HERITAGE_AR_* variable with its default."""
+    for name, default in describe():
+        click.echo(f"{name}={default}")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except HeritageError as e:
+        click.echo(f"Error: {e.message}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+
+
+if __name__ == "__main__":
+    main()

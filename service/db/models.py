@@ -1,0 +1,177 @@
+"""
+models.py
+---------
+
+Tables: institutions, API keys (hash only), artefacts with catalogue
+metadata, versions, derivatives and jobs. Every artefact belongs to one
+institution and every API query filters on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+
+from sqlalchemy import JSON
+from sqlalchemy import BigInteger
+from sqlalchemy import DateTime
+from sqlalchemy import Float
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+# a short code must be easy to type from a video: no 0/O, 1/l/I
+_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def new_slug() -> str:
+    # 128 bits: share links cannot be enumerated
+    return secrets.token_urlsafe(16)
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(7))
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+class Institution(Base):
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    keys: Mapped[list["ApiKey"]] = relationship(back_populates="institution")
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    institution: Mapped[Institution] = relationship(back_populates="keys")
+
+
+class Artefact(Base):
+    __tablename__ = "artefacts"
+    __table_args__ = (UniqueConstraint("institution_id", "content_hash", name="uq_artefact_content"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(32), unique=True, default=new_slug)
+    short_code: Mapped[str] = mapped_column(String(12), unique=True, default=new_short_code)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="scan")
+
+    # catalogue metadata (the columns a museum searches by; the rest in `extra`)
+    title_vi: Mapped[str | None] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(Text)
+    creator: Mapped[str | None] = mapped_column(Text)
+    culture: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[str | None] = mapped_column(String(200))
+    accession_number: Mapped[str | None] = mapped_column(String(200), index=True)
+    width: Mapped[float | None] = mapped_column(Float)
+    height: Mapped[float | None] = mapped_column(Float)
+    depth: Mapped[float | None] = mapped_column(Float)
+    dimension_unit: Mapped[str | None] = mapped_column(String(8))
+    licence: Mapped[str | None] = mapped_column(String(40))
+    attribution: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # sha256 over the uploaded files: a rerun of the same upload finds this artefact
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    current_version: Mapped[int] = mapped_column(Integer, default=0)
+    page_views: Mapped[int] = mapped_column(BigInteger, default=0)
+    model_loads: Mapped[int] = mapped_column(BigInteger, default=0)
+    ar_launches: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    institution: Mapped[Institution] = relationship()
+    versions: Mapped[list["Version"]] = relationship(back_populates="artefact", order_by="Version.number")
+
+
+class Version(Base):
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("artefact_id", "number", name="uq_version_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    artefact_id: Mapped[str] = mapped_column(ForeignKey("artefacts.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    originals: Mapped[list] = mapped_column(JSON, default=list)  # [{key, name, bytes, sha256}]
+    manifest: Mapped[dict | None] = mapped_column(JSON)
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    ready_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    artefact: Mapped[Artefact] = relationship(back_populates="versions")
+    derivatives: Mapped[list["Derivative"]] = relationship(
+        back_populates="version", cascade="all, delete-orphan", order_by="Derivative.name"
+    )
+
+
+class Derivative(Base):
+    __tablename__ = "derivatives"
+    __table_args__ = (UniqueConstraint("version_id", "name", name="uq_derivative_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(500))
+    role: Mapped[str | None] = mapped_column(String(40))
+    mime: Mapped[str] = mapped_column(String(100))
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    info: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    version: Mapped[Version] = relationship(back_populates="derivatives")
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    artefact_id: Mapped[str] = mapped_column(ForeignKey("artefacts.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)  # queued|running|done|failed
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str | None] = mapped_column(String(60))
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

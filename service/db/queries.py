@@ -1,0 +1,173 @@
+"""
+queries.py
+----------
+
+The database operations the API and the jobs use. Every artefact query
+takes the caller's institution and filters on it, so one museum can never
+see another's records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from service.db.models import ApiKey
+from service.db.models import Artefact
+from service.db.models import Institution
+from service.db.models import Job
+from service.db.models import Version
+from service.db.models import utcnow
+from service.errors import ArtefactNotFound
+from service.errors import NotFound
+from service.errors import Unauthorized
+
+KEY_PREFIX = "har_"
+
+# catalogue fields stored in their own columns; everything else goes to `extra`
+_COLUMNS = ("creator", "culture", "date", "accession_number", "licence", "attribution", "category", "description")
+
+
+def hash_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def get_or_create_institution(db: Session, name: str) -> Institution:
+    inst = db.scalar(select(Institution).where(Institution.name == name))
+    if inst is None:
+        inst = Institution(name=name)
+        db.add(inst)
+        db.flush()
+    return inst
+
+
+def create_key(db: Session, institution_name: str, *, label: str | None = None) -> str:
+    """Create an API key for an institution (created if new); return the raw key, shown once."""
+    inst = get_or_create_institution(db, institution_name)
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)
+    db.add(ApiKey(institution_id=inst.id, prefix=raw[:12], key_hash=hash_key(raw), label=label))
+    db.flush()
+    return raw
+
+
+def institution_for_key(db: Session, raw: str) -> Institution:
+    """The institution a raw API key belongs to, or Unauthorized."""
+    key = db.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw), ApiKey.revoked_at.is_(None)))
+    if key is None:
+        raise Unauthorized("auth: the API key is not valid; create one with `heritage-ar keys create`")
+    key.last_used_at = utcnow()
+    return key.institution
+
+
+def set_metadata(artefact: Artefact, md: dict, *, partial: bool = False) -> None:
+    """Copy catalogue metadata onto the artefact's columns (and `extra` for the rest)."""
+    if "title" in md:
+        title = md["title"] or {}
+        if not partial or "vi" in title:
+            artefact.title_vi = title.get("vi")
+        if not partial or "en" in title:
+            artefact.title_en = title.get("en")
+    for key in _COLUMNS:
+        if key in md or not partial:
+            setattr(artefact, key, md.get(key))
+    if "dimensions" in md or not partial:
+        dims = md.get("dimensions") or {}
+        artefact.width, artefact.height, artefact.depth = dims.get("width"), dims.get("height"), dims.get("depth")
+        artefact.dimension_unit = dims.get("unit") if dims else None
+    if "kind" in md:
+        artefact.kind = md["kind"] or "scan"
+    known = {"title", "dimensions", "kind", "institution", *_COLUMNS}
+    extra = dict(artefact.extra or {}) if partial else {}
+    extra.update({k: v for k, v in md.items() if k not in known})
+    artefact.extra = {k: v for k, v in extra.items() if v is not None}
+
+
+def metadata_of(artefact: Artefact) -> dict:
+    """The artefact's catalogue metadata as the API and the pipeline see it."""
+    md: dict = {"title": {k: v for k, v in (("vi", artefact.title_vi), ("en", artefact.title_en)) if v}}
+    for key in _COLUMNS:
+        value = getattr(artefact, key)
+        if value is not None:
+            md[key] = value
+    if artefact.dimension_unit:
+        dims = {"unit": artefact.dimension_unit}
+        for key in ("width", "height", "depth"):
+            if getattr(artefact, key) is not None:
+                dims[key] = getattr(artefact, key)
+        md["dimensions"] = dims
+    md["kind"] = artefact.kind
+    md.update(artefact.extra or {})
+    md["institution"] = artefact.institution.name
+    return md
+
+
+def get_artefact(db: Session, institution_id: int, artefact_id: str) -> Artefact:
+    """One live artefact of this institution, or ArtefactNotFound."""
+    art = db.scalar(
+        select(Artefact).where(
+            Artefact.id == artefact_id,
+            Artefact.institution_id == institution_id,
+            Artefact.deleted_at.is_(None),
+        )
+    )
+    if art is None:
+        raise ArtefactNotFound(f"artefact {artefact_id!r} not found")
+    return art
+
+
+def find_by_content(db: Session, institution_id: int, content_hash: str) -> Artefact | None:
+    return db.scalar(
+        select(Artefact).where(
+            Artefact.institution_id == institution_id,
+            Artefact.content_hash == content_hash,
+            Artefact.deleted_at.is_(None),
+        )
+    )
+
+
+def list_artefacts(db: Session, institution_id: int, *, status: str | None, page: int, per_page: int):
+    """(artefacts on this page, total count) for an institution, newest first."""
+    where = [Artefact.institution_id == institution_id, Artefact.deleted_at.is_(None)]
+    if status:
+        where.append(Artefact.status == status)
+    total = db.scalar(select(func.count()).select_from(Artefact).where(*where))
+    rows = db.scalars(
+        select(Artefact).where(*where).order_by(Artefact.created_at.desc(), Artefact.id)
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return rows, total
+
+
+def get_job(db: Session, institution_id: int, job_id: str) -> Job:
+    job = db.scalar(select(Job).where(Job.id == job_id, Job.institution_id == institution_id))
+    if job is None:
+        raise NotFound(f"job {job_id!r} not found")
+    return job
+
+
+def latest_job(db: Session, artefact_id: str) -> Job | None:
+    return db.scalar(select(Job).where(Job.artefact_id == artefact_id).order_by(Job.created_at.desc()).limit(1))
+
+
+def current_version(db: Session, artefact: Artefact) -> Version | None:
+    """The newest ready version (what viewers see)."""
+    return db.scalar(
+        select(Version).where(Version.artefact_id == artefact.id, Version.status == "ready")
+        .order_by(Version.number.desc()).limit(1)
+    )
+
+
+def latest_version(db: Session, artefact: Artefact) -> Version | None:
+    return db.scalar(select(Version).where(Version.artefact_id == artefact.id).order_by(Version.number.desc()).limit(1))
+
+
+def bump_counter(db: Session, artefact_id: str, column: str) -> None:
+    """Atomically add one to a counter column (page_views, model_loads, ar_launches)."""
+    if column not in ("page_views", "model_loads", "ar_launches"):
+        raise ValueError(f"bump_counter: unknown counter {column!r}")
+    db.execute(update(Artefact).where(Artefact.id == artefact_id).values({column: getattr(Artefact, column) + 1}))

@@ -1,0 +1,78 @@
+"""
+submit.py
+---------
+
+Turn uploaded files plus metadata into an artefact, a version and a queued
+job. Used by the upload API, the seed command and batch scripts, so every
+door into the service stores originals the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from service.db.models import Artefact
+from service.db.models import Institution
+from service.db.models import Job
+from service.db.models import Version
+from service.db.queries import find_by_content
+from service.db.queries import set_metadata
+from service.errors import MissingFile
+from service.jobs import create_job
+from service.pipeline.manifest import sha256_of
+from service.storage import Store
+from service.storage import original_key
+from service.storage.keys import safe_name
+
+
+@dataclass
+class Submitted:
+    artefact: Artefact
+    job: Job | None
+    created: bool
+
+
+def content_hash(items: list[tuple[str, str]]) -> str:
+    """One hash for an upload: its files' names and sha256s, order-independent."""
+    h = hashlib.sha256()
+    for name, digest in sorted(items):
+        h.update(f"{name}\0{digest}\n".encode())
+    return h.hexdigest()
+
+
+def submit(db: Session, store: Store, institution: Institution, files: list[tuple[str, Path]], metadata: dict) -> Submitted:
+    """Store originals and queue processing; an identical earlier upload is returned instead.
+
+    Parameters
+    ----------
+    files : list of (name, local path)
+      Uploaded files as the client named them.
+    metadata : dict
+      Checked catalogue metadata.
+    """
+    files = [(name, path) for name, path in files if Path(path).stat().st_size > 0]
+    if not files:
+        raise MissingFile("upload: no file received (or only empty files); attach the scan as a `file` part")
+    digests = [(safe_name(name), sha256_of(path)) for name, path in files]
+    chash = content_hash(digests)
+    existing = find_by_content(db, institution.id, chash)
+    if existing is not None:
+        return Submitted(existing, None, False)
+    artefact = Artefact(institution_id=institution.id, content_hash=chash, status="queued", extra={})
+    set_metadata(artefact, metadata)
+    db.add(artefact)
+    db.flush()
+    originals = []
+    for (name, path), (clean, digest) in zip(files, digests):
+        key = original_key(artefact.id, digest, clean)
+        store.put_file(key, path)
+        originals.append({"key": key, "name": clean, "bytes": Path(path).stat().st_size, "sha256": digest})
+    version = Version(artefact_id=artefact.id, number=1, status="queued", originals=originals)
+    db.add(version)
+    db.flush()
+    job = create_job(db, artefact, version)
+    return Submitted(artefact, job, True)
