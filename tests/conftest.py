@@ -1,11 +1,112 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite: apps, clients, live servers, inputs."""
 
 from __future__ import annotations
 
-import pytest
+import threading
+import time
 
+import pytest
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from service import create_app
+from service.config import Settings
+from service.db import make_engine
+from service.db.queries import create_key
 from tests.fixtures import CORPUS
 from tests.fixtures import textured_obj_zip
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Embedded defaults under tmp_path; jobs are run explicitly by the test."""
+    return Settings(data_dir=str(tmp_path / "var"), testing=True, start_worker=False)
+
+
+@pytest.fixture
+def app(settings):
+    """A fresh app for each test."""
+    app = create_app(settings)
+    yield app
+    _stop(app)
+
+
+def _stop(app) -> None:
+    runner = app.extensions.get("runner")
+    if runner is not None:
+        runner.stop()
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def make_key(app, institution: str = "Bảo tàng Lịch sử Quốc gia") -> str:
+    """Create an API key for an institution in the app's database."""
+    engine = make_engine(app.config["SETTINGS"].database_url)
+    with Session(engine) as db:
+        key = create_key(db, institution)
+        db.commit()
+    engine.dispose()
+    return key
+
+
+@pytest.fixture
+def api_key(app) -> str:
+    return make_key(app)
+
+
+@pytest.fixture
+def auth(api_key) -> dict:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
+def run_jobs(app) -> int:
+    """Run every queued job of `app` in this thread; return how many ran."""
+    from service.jobs.runner import InlineRunner
+
+    return InlineRunner(app.extensions["job_context"]).run_until_idle()
+
+
+class LiveServer:
+    """An app served over real HTTP on a free port, in a thread."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+def start_live(settings: Settings) -> LiveServer:
+    return LiveServer(create_app(settings))
+
+
+@pytest.fixture
+def live(tmp_path):
+    """A live app with embedded defaults and in-process worker threads."""
+    server = start_live(Settings(data_dir=str(tmp_path / "live"), testing=True, start_worker=True))
+    yield server
+    server.stop()
+    _stop(server.app)
+
+
+def wait_for(predicate, timeout: float = 120, interval: float = 0.2):
+    """Poll `predicate` until it returns a truthy value; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
 
 
 @pytest.fixture

@@ -95,6 +95,8 @@ def run_child(
                 "try a smaller or decimated file, or ask the operator to raise HERITAGE_AR_JOB_TIMEOUT_SECONDS"
             ) from None
         reader.join(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
     result_path = workdir / "result.json"
     result = json.loads(result_path.read_text()) if result_path.exists() else None
     if code == 0 and result and result.get("ok"):
