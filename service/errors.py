@@ -98,3 +98,10 @@ class ProcessingFailed(HeritageError):
 
     code = "processing_failed"
     status = 500
+
+
+class PreviewFailed(HeritageError):
+    """Stills or the turntable could not be rendered; the 3D files are unaffected."""
+
+    code = "preview_failed"
+    status = 500

@@ -21,6 +21,7 @@ from service.errors import InvalidMetadata
 from service.pipeline import constants as tol
 from service.pipeline.exchange.archive import collect
 from service.pipeline.manifest import write_manifest
+from service.pipeline.render import make_previews
 from service.pipeline.scan import process_scan
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ FLOWS: dict[str, Callable[..., dict]] = {"scan": process_scan}
 # run after the flow, each failure recorded without failing the job
 # (previews: issue 4); name -> hook(out_dir, manifest, *, metadata, options, progress)
 AFTER: dict[str, Callable[..., None]] = {}
+AFTER["previews"] = make_previews
 
 DEFAULT_OPTIONS = {
     "max_faces": tol.DEFAULT_MAX_FACES,
