@@ -40,7 +40,12 @@ GROUND = (0.5, 0.5, 0.5)
 BACKDROP_TOP = (0.97, 0.97, 0.97)
 BACKDROP_BOTTOM = (0.86, 0.86, 0.87)
 SHADOW_SIZE = 256
+# colour textures are sampled as sRGB so the sampler decodes them (cheaper than pow() per pixel)
+SRGB = ("base_color", "emissive")
+GL_SRGB8_ALPHA8 = 0x8C43
 MAX_TEXTURE = 4096
+# anisotropic filtering is very slow on llvmpipe (software): off by default
+ANISOTROPY = 1.0
 
 
 class Renderer:
@@ -63,10 +68,16 @@ class Renderer:
         self.bounds = bounds_of(parts)
         self.shadow_strength = shadow
         self.exposure = exposure
-        self.prog = self.ctx.program(vertex_shader=shaders.MESH_VS, fragment_shader=shaders.MESH_FS)
+        masked_fs = shaders.MESH_FS.replace("#version 330\n", "#version 330\n#define MASK\n", 1)
+        self.progs = {
+            False: self.ctx.program(vertex_shader=shaders.MESH_VS, fragment_shader=shaders.MESH_FS),
+            True: self.ctx.program(vertex_shader=shaders.MESH_VS, fragment_shader=masked_fs),
+        }
         self.backdrop = self.ctx.program(vertex_shader=shaders.BACKDROP_VS, fragment_shader=shaders.BACKDROP_FS)
         self.shadow_prog = self.ctx.program(vertex_shader=shaders.SHADOW_VS, fragment_shader=shaders.SHADOW_FS)
+        self.fxaa = self.ctx.program(vertex_shader=shaders.BACKDROP_VS, fragment_shader=shaders.FXAA_FS)
         self.empty_vao = self.ctx.vertex_array(self.backdrop, [])
+        self.fxaa_vao = self.ctx.vertex_array(self.fxaa, [])
         self.white = self.ctx.texture((1, 1), 4, b"\xff\xff\xff\xff")
         self.draws = [self._upload(p) for p in parts]
         self._fbos: dict = {}
@@ -76,19 +87,20 @@ class Renderer:
         data = np.hstack([part.positions, part.normals, part.uvs, part.colors]).astype("f4")
         vbo = self.ctx.buffer(data.tobytes())
         ibo = self.ctx.buffer(part.indices.astype("u4").tobytes())
-        vao = self.ctx.vertex_array(
-            self.prog, [(vbo, "3f 3f 2f 4f", "in_pos", "in_normal", "in_uv", "in_color")], ibo
-        )
-        textures = {k: self._texture(img) for k, img in part.material["images"].items()}
-        return vao, part.material, textures
+        prog = self.progs[part.material["alpha_mode"] == "MASK"]
+        vao = self.ctx.vertex_array(prog, [(vbo, "3f 3f 2f 4f", "in_pos", "in_normal", "in_uv", "in_color")], ibo)
+        textures = {k: self._texture(img, srgb=k in SRGB) for k, img in part.material["images"].items()}
+        # light directions are normalised once on the CPU
+        return vao, prog, part.material, textures
 
-    def _texture(self, img: Image.Image):
+    def _texture(self, img: Image.Image, *, srgb: bool):
         img = img.convert("RGBA")
         if max(img.size) > MAX_TEXTURE:
             img.thumbnail((MAX_TEXTURE, MAX_TEXTURE), Image.Resampling.LANCZOS)
-        tex = self.ctx.texture(img.size, 4, img.tobytes())
+        fmt = GL_SRGB8_ALPHA8 if srgb else None
+        tex = self.ctx.texture(img.size, 4, img.tobytes(), internal_format=fmt)
         tex.build_mipmaps()
-        tex.anisotropy = 8.0
+        tex.anisotropy = ANISOTROPY
         return tex
 
     def _build_shadow(self, parts: list[Part]) -> None:
@@ -140,17 +152,33 @@ class Renderer:
         vbo = self.ctx.buffer(quad.tobytes())
         self.shadow_vao = self.ctx.vertex_array(self.shadow_prog, [(vbo, "3f 2f", "in_pos", "in_uv")])
 
-    def _targets(self, size: tuple[int, int], samples: int):
-        key = (size, samples)
+    def _targets(self, size: tuple[int, int], samples: int, fxaa: bool):
+        key = (size, samples, fxaa)
         if key not in self._fbos:
+            for fbos in self._fbos.values():
+                for fbo in set(fbos):
+                    fbo.release()
             samples = min(samples, self.ctx.max_samples)
-            ms = self.ctx.framebuffer(
-                self.ctx.renderbuffer(size, 4, samples=samples),
-                self.ctx.depth_renderbuffer(size, samples=samples),
-            )
-            out = self.ctx.framebuffer(self.ctx.renderbuffer(size, 4)) if samples else ms
-            self._fbos = {key: (ms, out)}  # keep one size alive: frames come in runs of one size
+            depth = self.ctx.depth_renderbuffer(size, samples=samples)
+            if fxaa and not samples:
+                color = self.ctx.texture(size, 4)
+                color.filter = (self.mgl.LINEAR, self.mgl.LINEAR)
+                color.repeat_x = color.repeat_y = False
+                scene = self.ctx.framebuffer(color, depth)
+            else:
+                scene = self.ctx.framebuffer(self.ctx.renderbuffer(size, 4, samples=samples), depth)
+            out = self.ctx.framebuffer(self.ctx.renderbuffer(size, 4)) if samples or fxaa else scene
+            # keep one size alive: frames come in runs of one size
+            self._fbos = {key: (scene, out)}
         return self._fbos[key]
+
+    def render_raw(self, camera: Camera, size: tuple[int, int], *, samples: int = 0, fxaa: bool = True) -> bytes:
+        """One opaque frame as raw RGB bytes, bottom row first, for streaming into ffmpeg.
+
+        Skips the flip and copies of `render`; the encoder flips (`VideoWriter(flip=True)`).
+        """
+        out = self._draw(camera, size, samples=samples, transparent=False, shadow=True, fxaa=fxaa)
+        return out.read(components=3, alignment=1)
 
     def render(
         self,
@@ -160,6 +188,7 @@ class Renderer:
         samples: int = 4,
         transparent: bool = False,
         shadow: bool = True,
+        fxaa: bool = False,
     ) -> np.ndarray:
         """Draw one frame.
 
@@ -171,13 +200,24 @@ class Renderer:
           MSAA samples (0, 2 or 4 on llvmpipe).
         transparent : bool
           No backdrop; alpha is 0 around the object (straight alpha).
+        fxaa : bool
+          Smooth edges with FXAA when `samples` is 0 (the cheap choice for video).
 
         Returns
         -------
         rgba : (height, width, 4) uint8, top row first
         """
+        out = self._draw(camera, size, samples=samples, transparent=transparent, shadow=shadow, fxaa=fxaa)
+        w, h = size
+        rgba = np.frombuffer(out.read(components=4, alignment=1), np.uint8).reshape(h, w, 4)[::-1]
+        if transparent:
+            rgba = _unpremultiply(rgba)
+        return np.ascontiguousarray(rgba)
+
+    def _draw(self, camera: Camera, size: tuple[int, int], *, samples: int, transparent: bool, shadow: bool, fxaa: bool):
+        # draw backdrop, model and shadow; returns the framebuffer holding the final frame
         ctx, mgl = self.ctx, self.mgl
-        ms, out = self._targets(size, samples)
+        ms, out = self._targets(size, samples, fxaa)
         ms.use()
         ms.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         ctx.disable(mgl.BLEND)
@@ -192,6 +232,7 @@ class Renderer:
         mvp = (camera.projection() @ camera.view()).T.copy()
         self._draw_mesh(camera, mvp)
         if shadow and self.shadow_strength > 0:
+            ctx.disable(mgl.CULL_FACE)
             ctx.enable(mgl.BLEND)
             ctx.blend_func = (mgl.SRC_ALPHA, mgl.ONE_MINUS_SRC_ALPHA, mgl.ONE, mgl.ONE_MINUS_SRC_ALPHA)
             ctx.depth_mask = False
@@ -202,47 +243,63 @@ class Renderer:
             self.shadow_vao.render()
             ctx.depth_mask = True
             ctx.disable(mgl.BLEND)
-        if out is not ms:
+        if fxaa and not samples:
+            out.use()
+            ctx.disable(mgl.DEPTH_TEST)
+            ms.color_attachments[0].use(0)
+            self.fxaa["t_src"].value = 0
+            self.fxaa["inv_size"].value = (1.0 / size[0], 1.0 / size[1])
+            self.fxaa_vao.render(mgl.TRIANGLES, vertices=3)
+        elif out is not ms:
             ctx.copy_framebuffer(out, ms)
-        w, h = size
-        rgba = np.frombuffer(out.read(components=4, alignment=1), np.uint8).reshape(h, w, 4)[::-1]
-        if transparent:
-            rgba = _unpremultiply(rgba)
-        return np.ascontiguousarray(rgba)
+        return out
 
     def _draw_mesh(self, camera: Camera, mvp: np.ndarray) -> None:
-        prog = self.prog
-        prog["mvp"].write(mvp.tobytes())
-        prog["cam_pos"].value = tuple(float(x) for x in camera.eye)
-        view = camera.view()
-        to_world = view[:3, :3].T  # camera-space directions into world space
-        prog["light_dir"].value = [tuple(to_world @ np.array(d)) for d, _ in LIGHTS]
-        prog["light_col"].value = [(i, i, i) for _, i in LIGHTS]
-        prog["sky"].value = SKY
-        prog["ground"].value = GROUND
-        prog["exposure"].value = self.exposure
-        for vao, mat, textures in self.draws:
-            prog["base_factor"].value = tuple(mat["base_color"])
-            prog["metallic_factor"].value = mat["metallic"]
-            prog["roughness_factor"].value = mat["roughness"]
-            prog["occ_strength"].value = mat["occlusion_strength"]
-            prog["emissive_factor"].value = tuple(mat["emissive"])
-            prog["alpha_cutoff"].value = mat["alpha_cutoff"] if mat["alpha_mode"] == "MASK" else -1.0
+        to_world = camera.view()[:3, :3].T  # camera-space directions into world space
+        common = {
+            "cam_pos": tuple(float(x) for x in camera.eye),
+            "light_dir": [tuple(to_world @ (np.array(d) / np.linalg.norm(d))) for d, _ in LIGHTS],
+            "light_col": [(i, i, i) for _, i in LIGHTS],
+            "sky": SKY,
+            "ground": GROUND,
+            "exposure": self.exposure,
+        }
+        for prog in self.progs.values():
+            prog["mvp"].write(mvp.tobytes())
+            _set(prog, common)
+        for vao, prog, mat, textures in self.draws:
+            # single-sided materials cull back faces like the viewer (and shade half as much)
+            if mat["double_sided"]:
+                self.ctx.disable(self.mgl.CULL_FACE)
+            else:
+                self.ctx.enable(self.mgl.CULL_FACE)
+            _set(prog, {
+                "base_factor": tuple(mat["base_color"]),
+                "metallic_factor": mat["metallic"],
+                "roughness_factor": mat["roughness"],
+                "occ_strength": mat["occlusion_strength"],
+                "emissive_factor": tuple(mat["emissive"]),
+                "alpha_cutoff": mat["alpha_cutoff"],
+            })
             for unit, (key, name) in enumerate(
                 (("base_color", "base"), ("metallic_roughness", "mr"), ("normal", "normal"),
                  ("occlusion", "occ"), ("emissive", "emissive"))
             ):
                 tex = textures.get(key)
                 (tex or self.white).use(unit)
-                if f"t_{name}" in prog:
-                    prog[f"t_{name}"].value = unit
-                if f"has_{name}" in prog:
-                    prog[f"has_{name}"].value = tex is not None
+                _set(prog, {f"t_{name}": unit, f"has_{name}": tex is not None})
             vao.render()
 
     def release(self) -> None:
         """Free the GL context and everything on it."""
         self.ctx.release()
+
+
+def _set(prog, values: dict) -> None:
+    # uniforms the compiler optimised away are simply absent
+    for name, value in values.items():
+        if name in prog:
+            prog[name].value = value
 
 
 def _unpremultiply(rgba: np.ndarray) -> np.ndarray:

@@ -154,7 +154,7 @@ def _material(mat) -> dict:
         "roughness": 1.0,
         "occlusion_strength": 1.0,
         "emissive": [0.0, 0.0, 0.0],
-        "double_sided": True,
+        "double_sided": False,
         "alpha_mode": "OPAQUE",
         "alpha_cutoff": 0.5,
         "images": {},
@@ -175,7 +175,7 @@ def _material(mat) -> dict:
         out["roughness"] = float(mat.roughnessFactor)
     if getattr(mat, "emissiveFactor", None) is not None:
         out["emissive"] = [float(x) for x in np.asarray(mat.emissiveFactor, np.float64)[:3]]
-    out["double_sided"] = bool(getattr(mat, "doubleSided", True) or True)
+    out["double_sided"] = bool(getattr(mat, "doubleSided", False))
     out["alpha_mode"] = getattr(mat, "alphaMode", None) or "OPAQUE"
     if getattr(mat, "alphaCutoff", None) is not None:
         out["alpha_cutoff"] = float(mat.alphaCutoff)

@@ -33,6 +33,8 @@ void main() {
 
 MESH_FS = """
 #version 330
+// MASK is defined only for alphaMode MASK materials: `discard` turns off early
+// depth testing on llvmpipe, which costs a lot with overdraw
 in vec3 v_pos;
 in vec3 v_normal;
 in vec2 v_uv;
@@ -61,11 +63,6 @@ uniform vec3 ground;
 uniform float exposure;
 out vec4 f_color;
 
-const float PI = 3.14159265;
-
-vec3 srgb_to_linear(vec3 c) {
-    return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c));
-}
 vec3 linear_to_srgb(vec3 c) {
     c = clamp(c, 0.0, 1.0);
     return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
@@ -104,8 +101,11 @@ vec3 hemi(vec3 d) {
 }
 void main() {
     vec4 base = base_factor * v_color;
-    if (has_base) base *= vec4(srgb_to_linear(texture(t_base, v_uv).rgb), texture(t_base, v_uv).a);
+    // textures with colour data are uploaded as sRGB: the sampler decodes them
+    if (has_base) base *= texture(t_base, v_uv);
+#ifdef MASK
     if (base.a < alpha_cutoff) discard;
+#endif
     float metal = metallic_factor;
     float rough = roughness_factor;
     if (has_mr) {
@@ -133,24 +133,26 @@ void main() {
     vec3 spec_env = mix(hemi(r), hemi(n), rough * rough) * (f0 * ab.x + ab.y);
     vec3 color = (diffuse * hemi(n) + spec_env) * ao;
 
-    // three broad studio lights, GGX with a roughness floor against hot spots
+    // three broad studio lights; only the key gets a GGX highlight (with a
+    // roughness floor against hot spots): the others are diffuse, which halves
+    // the cost per pixel on llvmpipe
+    vec3 F = f0 + (1.0 - f0) * pow(1.0 - nv, 5.0);
+    vec3 kd = diffuse * (1.0 - F) * mix(1.0, ao, 0.5);
+    for (int i = 0; i < 3; i++) {
+        color += kd * max(dot(n, light_dir[i]), 0.0) * light_col[i];
+    }
+    vec3 l = light_dir[0];
+    float nl = max(dot(n, l), 0.0);
+    vec3 h = normalize(l + v);
+    float nh = max(dot(n, h), 0.0);
     float a = max(rough, 0.35);
     a = a * a;
-    for (int i = 0; i < 3; i++) {
-        vec3 l = normalize(light_dir[i]);
-        float nl = max(dot(n, l), 0.0);
-        if (nl <= 0.0) continue;
-        vec3 h = normalize(l + v);
-        float nh = max(dot(n, h), 0.0);
-        float dd = nh * nh * (a * a - 1.0) + 1.0;
-        float D = a * a / (PI * dd * dd);
-        float k = a / 2.0;
-        float vis = 0.25 / ((nl * (1.0 - k) + k) * (nv * (1.0 - k) + k));
-        vec3 F = f0 + (1.0 - f0) * pow(1.0 - max(dot(v, h), 0.0), 5.0);
-        color += (diffuse * (1.0 - F) + D * vis * F * PI) * nl * light_col[i] * mix(1.0, ao, 0.5);
-    }
+    float dd = nh * nh * (a * a - 1.0) + 1.0;
+    float k = a / 2.0;
+    float spec = a * a / (dd * dd) * 0.25 / ((nl * (1.0 - k) + k) * (nv * (1.0 - k) + k));
+    color += spec * F * nl * light_col[0] * ao;
     vec3 emissive = emissive_factor;
-    if (has_emissive) emissive *= srgb_to_linear(texture(t_emissive, v_uv).rgb);
+    if (has_emissive) emissive *= texture(t_emissive, v_uv).rgb;
     color = neutral(color * exposure + emissive);
     f_color = vec4(linear_to_srgb(color), 1.0);
 }
@@ -224,5 +226,41 @@ in float v_h;
 out vec4 f_color;
 void main() {
     f_color = vec4(v_h, 0.0, 0.0, 1.0);
+}
+"""
+
+# FXAA (Lottes' console variant): cheap edge smoothing for turntable frames,
+# where MSAA costs 2.5x per frame on llvmpipe
+FXAA_FS = """
+#version 330
+uniform sampler2D t_src;
+uniform vec2 inv_size;
+out vec4 f_color;
+void main() {
+    vec2 uv = gl_FragCoord.xy * inv_size;
+    vec3 luma = vec3(0.299, 0.587, 0.114);
+    // unfiltered fetches for the edge test: most pixels stop there
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    ivec2 hi = textureSize(t_src, 0) - 1;
+    vec4 m = texelFetch(t_src, p, 0);
+    float lnw = dot(texelFetch(t_src, clamp(p + ivec2(-1, -1), ivec2(0), hi), 0).rgb, luma);
+    float lne = dot(texelFetch(t_src, clamp(p + ivec2(1, -1), ivec2(0), hi), 0).rgb, luma);
+    float lsw = dot(texelFetch(t_src, clamp(p + ivec2(-1, 1), ivec2(0), hi), 0).rgb, luma);
+    float lse = dot(texelFetch(t_src, clamp(p + ivec2(1, 1), ivec2(0), hi), 0).rgb, luma);
+    float lm = dot(m.rgb, luma);
+    float lmin = min(lm, min(min(lnw, lne), min(lsw, lse)));
+    float lmax = max(lm, max(max(lnw, lne), max(lsw, lse)));
+    if (lmax - lmin < max(0.0312, lmax * 0.125)) {
+        f_color = m;
+        return;
+    }
+    vec2 dir = vec2(-((lnw + lne) - (lsw + lse)), (lnw + lsw) - (lne + lse));
+    float reduce = max((lnw + lne + lsw + lse) * 0.03125, 1.0 / 128.0);
+    float rcp = 1.0 / (min(abs(dir.x), abs(dir.y)) + reduce);
+    dir = clamp(dir * rcp, vec2(-8.0), vec2(8.0)) * inv_size;
+    vec4 a = 0.5 * (texture(t_src, uv + dir * (1.0 / 3.0 - 0.5)) + texture(t_src, uv + dir * (2.0 / 3.0 - 0.5)));
+    vec4 b = a * 0.5 + 0.25 * (texture(t_src, uv - dir * 0.5) + texture(t_src, uv + dir * 0.5));
+    float lb = dot(b.rgb, luma);
+    f_color = (lb < lmin || lb > lmax) ? a : b;
 }
 """

@@ -45,30 +45,54 @@ class VideoWriter:
       x264 quality; 23 is the default, lower is better.
     preset : str
       x264 speed preset.
+    flip : bool
+      Frames arrive bottom row first (straight from GL); ffmpeg flips them.
+    overlay : path or None
+      RGBA PNG drawn over the first `overlay_frames` frames by ffmpeg (the
+      caption), in parallel with rendering.
     """
 
-    def __init__(self, path: str | Path, size: tuple[int, int], fps: int, *, crf: int = 21, preset: str = "veryfast"):
+    def __init__(
+        self,
+        path: str | Path,
+        size: tuple[int, int],
+        fps: int,
+        *,
+        crf: int = 21,
+        preset: str = "veryfast",
+        flip: bool = False,
+        overlay: str | Path | None = None,
+        overlay_frames: int = 0,
+    ):
         w, h = size
         if w % 2 or h % 2:
             raise ValueError(f"video size must be even for yuv420p, got {w}x{h}")
         self.path = Path(path)
         self.size = size
         self.frames = 0
+        chain = ["vflip"] if flip else []
+        inputs = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-"]
+        if overlay is not None:
+            inputs += ["-loop", "1", "-i", str(overlay)]
+            main = f"[0:v]{','.join(chain) or 'null'}[m]"
+            graph = f"{main};[m][1:v]overlay=0:0:enable='lt(n,{int(overlay_frames)})':shortest=1:format=rgb"
+        else:
+            graph = ",".join(chain) or "null"
         cmd = [
-            ffmpeg_exe(), "-y", "-loglevel", "error",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-",
-            "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+            ffmpeg_exe(), "-y", "-loglevel", "error", *inputs, "-filter_complex", graph,
+            "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-r", str(fps),
             "-pix_fmt", "yuv420p", "-profile:v", "high", "-movflags", "+faststart",
             str(self.path),
         ]  # fmt: skip
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    def write(self, frame: np.ndarray) -> None:
-        """Send one (h, w, 3) uint8 frame."""
-        if frame.shape != (self.size[1], self.size[0], 3):
-            raise ValueError(f"frame shape {frame.shape} does not match video size {self.size}")
+    def write(self, frame: np.ndarray | bytes) -> None:
+        """Send one (h, w, 3) uint8 frame, or its raw bytes."""
+        data = frame if isinstance(frame, bytes) else np.ascontiguousarray(frame).tobytes()
+        if len(data) != self.size[0] * self.size[1] * 3:
+            raise ValueError(f"frame of {len(data)} bytes does not match video size {self.size}")
         try:
-            self.proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+            self.proc.stdin.write(data)
         except BrokenPipeError:
             self.close()  # raises with ffmpeg's message
             raise

@@ -49,8 +49,10 @@ PREVIEW_DEFAULTS = {
     "turntable_seconds": 6.0,
     "turntable_fps": 30,
     "turntable_size": (1080, 1920),
-    # MSAA 2 keeps the default 6 s turntable under 30 s on 2 cores (docs/previews.md)
-    "turntable_samples": 2,
+    # MSAA costs 2.5x per frame on llvmpipe; FXAA keeps the default 6 s turntable
+    # under 30 s on 2 cores (docs/previews.md)
+    "turntable_samples": 0,
+    "turntable_fxaa": True,
     "still_samples": 4,
     "end_card_seconds": 1.5,
     "video_crf": 21,
@@ -159,23 +161,34 @@ def _turntable(renderer, points, center, azimuth, polar, flat, lines, metadata, 
         azimuths = azimuth + 360.0 * steps
     window = CAPTION_WINDOW if lines else (-1.0, 1.0, -1.0, 1.0)
     cameras = cam.turntable_frame(points, center, polar, w / h, azimuths=azimuths, window=window)
-    layer = overlay.caption((w, h), lines) if lines else None
     path = out_dir / "turntable.mp4"
-    last = None
-    with VideoWriter(path, (w, h), fps, crf=int(opts["video_crf"])) as video:
-        for i, camera in enumerate(cameras):
-            rgb = renderer.render(camera, (w, h), samples=opts["turntable_samples"])[..., :3]
-            last = overlay.compose(rgb, layer) if layer is not None else rgb
-            video.write(last)
-            if i % 15 == 0:
-                progress(20 + int(75 * i / total), "previews: turntable")
-        if end:
-            title = metadata.get("title", {}).get("vi") or metadata.get("title", {}).get("en") or ""
-            card = overlay.end_card(renderer.render(cameras[0], (w, h), samples=0)[..., :3], url, title)
-            fade = min(end, fps // 3)
-            for i in range(end):
-                t = min(1.0, (i + 1) / (fade + 1))
-                video.write(card if t >= 1.0 else (last * (1 - t) + card * t).astype(np.uint8))
+    caption = out_dir / ".turntable-caption.png"
+    if lines:
+        overlay.caption((w, h), lines).save(caption)
+    fxaa = bool(opts["turntable_fxaa"])
+    samples = int(opts["turntable_samples"])
+    try:
+        with VideoWriter(
+            path, (w, h), fps, crf=int(opts["video_crf"]), flip=True,
+            overlay=caption if lines else None, overlay_frames=turn,
+        ) as video:  # fmt: skip
+            for i, camera in enumerate(cameras):
+                video.write(renderer.render_raw(camera, (w, h), samples=samples, fxaa=fxaa))
+                if i % 15 == 0:
+                    progress(20 + int(75 * i / total), "previews: turntable")
+            if end:
+                title = metadata.get("title", {}).get("vi") or metadata.get("title", {}).get("en") or ""
+                last = renderer.render(cameras[0], (w, h), samples=samples, fxaa=fxaa)[..., :3]
+                if lines:
+                    last = overlay.compose(last, Image.open(caption))
+                card = overlay.end_card(last, url, title)
+                fade = min(end, fps // 3)
+                for i in range(end):
+                    t = min(1.0, (i + 1) / (fade + 1))
+                    frame = card if t >= 1.0 else (last * (1 - t) + card * t).astype(np.uint8)
+                    video.write(np.flipud(frame))
+    finally:
+        caption.unlink(missing_ok=True)
     return {
         "name": path.name,
         "role": "turntable",
