@@ -177,8 +177,9 @@ class Renderer:
 
         Skips the flip and copies of `render`; the encoder flips (`VideoWriter(flip=True)`).
         """
-        out = self._draw(camera, size, samples=samples, transparent=False, shadow=True, fxaa=fxaa)
-        return out.read(components=3, alignment=1)
+        with self.ctx:  # several renderers may live in one process: make ours current
+            out = self._draw(camera, size, samples=samples, transparent=False, shadow=True, fxaa=fxaa)
+            return out.read(components=3, alignment=1)
 
     def render(
         self,
@@ -207,9 +208,11 @@ class Renderer:
         -------
         rgba : (height, width, 4) uint8, top row first
         """
-        out = self._draw(camera, size, samples=samples, transparent=transparent, shadow=shadow, fxaa=fxaa)
+        with self.ctx:  # several renderers may live in one process: make ours current
+            out = self._draw(camera, size, samples=samples, transparent=transparent, shadow=shadow, fxaa=fxaa)
+            data = out.read(components=4, alignment=1)
         w, h = size
-        rgba = np.frombuffer(out.read(components=4, alignment=1), np.uint8).reshape(h, w, 4)[::-1]
+        rgba = np.frombuffer(data, np.uint8).reshape(h, w, 4)[::-1]
         if transparent:
             rgba = _unpremultiply(rgba)
         return np.ascontiguousarray(rgba)
