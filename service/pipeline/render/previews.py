@@ -110,32 +110,32 @@ def _run_child(job: Path, result: Path, progress: Callable[[int, str], None], ti
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     env.setdefault("EGL_PLATFORM", "surfaceless")
     cmd = [sys.executable, "-m", "service.pipeline.render.worker", str(job), str(result)]
-    proc = subprocess.Popen(
-        cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
     errors: list[str] = []
-    reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
-    reader.start()
     timed_out = threading.Event()
+    with subprocess.Popen(
+        cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+        reader.start()
 
-    def _kill() -> None:
-        timed_out.set()
-        proc.kill()
-
-    timer = threading.Timer(timeout, _kill)
-    timer.start()
-    try:
-        for line in proc.stdout:
-            if line.startswith("@progress "):
-                _, pct, stage = line.rstrip("\n").split(" ", 2)
-                progress(START + (END - START) * int(pct) // 100, stage)
-        code = proc.wait()
-    finally:
-        timer.cancel()
-        if proc.poll() is None:
+        def _kill() -> None:
+            timed_out.set()
             proc.kill()
-            proc.wait()
-    reader.join(timeout=5)
+
+        timer = threading.Timer(timeout, _kill)
+        timer.start()
+        try:
+            for line in proc.stdout:
+                if line.startswith("@progress "):
+                    _, pct, stage = line.rstrip("\n").split(" ", 2)
+                    progress(START + (END - START) * int(pct) // 100, stage)
+            code = proc.wait()
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            reader.join(timeout=5)
     stderr = "".join(errors)
     if code < 0:
         raise PreviewFailed(
