@@ -30,7 +30,8 @@ from service.pipeline.render.worker import render_previews  # noqa: E402
 
 DEFAULT_MODEL = REPO.parent / "shared" / "corpus" / "scans" / "sea-turtle" / "sea_turtle-150k-2048-medium.glb"
 SIZES = [(512, 512), (1200, 630), (1080, 1920)]
-SAMPLES = [0, 2, 4]
+# (MSAA samples, FXAA): stills use MSAA 4, the turntable MSAA 0 + FXAA
+VARIANTS = [(0, False), (0, True), (2, False), (4, False)]
 METADATA = {
     "title": {"vi": "Rùa biển đồi mồi", "en": "Hawksbill sea turtle"},
     "institution": "Bảo tàng Thiên nhiên",
@@ -47,12 +48,12 @@ def per_frame(model: Path, frames: int) -> dict:
     out = {}
     for w, h in SIZES:
         cams = cam.turntable_frame(points, center, cam.POLAR, w / h, azimuths=np.arange(frames) * 360 / frames)
-        for s in SAMPLES:
-            renderer.render(cams[0], (w, h), samples=s)  # warm up: shader compile, targets
+        for s, fxaa in VARIANTS:
+            renderer.render(cams[0], (w, h), samples=s, fxaa=fxaa)  # warm up: shader compile, targets
             t0, c0 = time.perf_counter(), time.process_time()
             for c in cams:
-                renderer.render(c, (w, h), samples=s)
-            out[(w, h, s)] = (
+                renderer.render(c, (w, h), samples=s, fxaa=fxaa)
+            out[(w, h, s, fxaa)] = (
                 (time.perf_counter() - t0) / frames * 1000,
                 (time.process_time() - c0) / frames * 1000,
             )
@@ -90,16 +91,21 @@ def main() -> None:
     t0 = time.perf_counter()
     stats = per_frame(model, args.frames)
     print(f"model: {model.name}; load avg {Path('/proc/loadavg').read_text().split()[0]}")
-    print(f"{'size':>10} {'MSAA':>4} {'wall ms/frame':>14} {'CPU ms/frame':>13}")
-    for (w, h, s), (wall, cpu) in stats.items():
-        print(f"{w}x{h:<5} {s:>4} {wall:>14.0f} {cpu:>13.0f}")
+    print(f"| {'size':<10} | {'anti-aliasing':<13} | {'wall ms/frame':>13} | {'CPU ms/frame':>12} |")
+    print(f"|{'-' * 12}|{'-' * 15}|{'-' * 15}|{'-' * 14}|")
+    for (w, h, s, fxaa), (wall, cpu) in stats.items():
+        print(f"| {f'{w}x{h}':<10} | {_aa(s, fxaa):<13} | {wall:>13.0f} | {cpu:>12.0f} |")
     wall, video, cpu, mb = turntable(model)
     rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print(f"default turntable (6 s, 1080x1920, 30 fps, MSAA 2, caption, end card): {video:.1f} s wall, {mb:.2f} MB")
+    print(f"default turntable (6 s, 1080x1920, 30 fps, FXAA, caption, end card): {video:.1f} s wall, {mb:.2f} MB")
     print(f"all previews (load, 6 stills, turntable): {wall:.1f} s wall, {cpu:.1f} s CPU incl. ffmpeg")
     print(f"peak RSS: {rss / 1024:.0f} MB (largest of this process and ffmpeg)")
     print(f"benchmark total {time.perf_counter() - t0:.0f} s")
     _plot(stats, video)
+
+
+def _aa(samples: int, fxaa: bool) -> str:
+    return f"MSAA {samples}" + (" + FXAA" if fxaa else "")
 
 
 def _plot(stats: dict, wall: float) -> None:
@@ -111,10 +117,10 @@ def _plot(stats: dict, wall: float) -> None:
     out = REPO / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(7, 4))
-    width = 0.25
-    for i, s in enumerate(SAMPLES):
-        ys = [stats[(w, h, s)][0] for w, h in SIZES]
-        ax.bar(np.arange(len(SIZES)) + (i - 1) * width, ys, width, label=f"MSAA {s}")
+    width = 0.2
+    for i, (s, fxaa) in enumerate(VARIANTS):
+        ys = [stats[(w, h, s, fxaa)][0] for w, h in SIZES]
+        ax.bar(np.arange(len(SIZES)) + (i - 1.5) * width, ys, width, label=_aa(s, fxaa))
     ax.set_xticks(range(len(SIZES)), [f"{w}x{h}" for w, h in SIZES])
     ax.set_ylabel("wall ms per frame")
     ax.set_title(f"preview renderer, 150k faces (whole default turntable {wall:.1f} s)")
