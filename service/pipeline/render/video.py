@@ -50,6 +50,9 @@ class VideoWriter:
     overlay : path or None
       RGBA PNG drawn over the first `overlay_frames` frames by ffmpeg (the
       caption), in parallel with rendering.
+    output_size : (width, height) or None
+      Upscale frames to this size (Lanczos) before the overlay; frames are
+      written at `size`.
     """
 
     def __init__(
@@ -63,14 +66,20 @@ class VideoWriter:
         flip: bool = False,
         overlay: str | Path | None = None,
         overlay_frames: int = 0,
+        output_size: tuple[int, int] | None = None,
     ):
         w, h = size
+        ow, oh = output_size or size
+        if ow % 2 or oh % 2:
+            raise ValueError(f"video size must be even for yuv420p, got {ow}x{oh}")
         if w % 2 or h % 2:
             raise ValueError(f"video size must be even for yuv420p, got {w}x{h}")
         self.path = Path(path)
         self.size = size
         self.frames = 0
         chain = ["vflip"] if flip else []
+        if (ow, oh) != (w, h):
+            chain.append(f"scale={ow}:{oh}:flags=lanczos")
         inputs = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-"]
         if overlay is not None:
             inputs += ["-loop", "1", "-i", str(overlay)]

@@ -53,6 +53,9 @@ PREVIEW_DEFAULTS = {
     # under 30 s on 2 cores (docs/previews.md)
     "turntable_samples": 0,
     "turntable_fxaa": True,
+    # frames are drawn at this share of the video size and upscaled by ffmpeg
+    # (Lanczos, in parallel); the caption is drawn at full size, so text stays crisp
+    "turntable_scale": 0.75,
     "still_samples": 4,
     "end_card_seconds": 1.5,
     "video_crf": 21,
@@ -149,6 +152,8 @@ def _save_still(img: Image.Image, out_dir: Path, name: str, role: str, w: int, h
 def _turntable(renderer, points, center, azimuth, polar, flat, lines, metadata, opts, out_dir, progress) -> dict:
     # one full turn (a gentle swing for panels), then the QR end card when there is a link
     w, h = (int(x) for x in opts["turntable_size"])
+    scale = min(1.0, max(0.25, float(opts["turntable_scale"])))
+    rw, rh = 2 * round(w * scale / 2), 2 * round(h * scale / 2)
     fps = int(opts["turntable_fps"])
     total = max(2, round(float(opts["turntable_seconds"]) * fps))
     url = opts["share_url"]
@@ -160,7 +165,7 @@ def _turntable(renderer, points, center, azimuth, polar, flat, lines, metadata, 
     else:
         azimuths = azimuth + 360.0 * steps
     window = CAPTION_WINDOW if lines else (-1.0, 1.0, -1.0, 1.0)
-    cameras = cam.turntable_frame(points, center, polar, w / h, azimuths=azimuths, window=window)
+    cameras = cam.turntable_frame(points, center, polar, rw / rh, azimuths=azimuths, window=window)
     path = out_dir / "turntable.mp4"
     caption = out_dir / ".turntable-caption.png"
     if lines:
@@ -169,18 +174,18 @@ def _turntable(renderer, points, center, azimuth, polar, flat, lines, metadata, 
     samples = int(opts["turntable_samples"])
     try:
         with VideoWriter(
-            path, (w, h), fps, crf=int(opts["video_crf"]), flip=True,
-            overlay=caption if lines else None, overlay_frames=turn,
+            path, (rw, rh), fps, crf=int(opts["video_crf"]), flip=True,
+            overlay=caption if lines else None, overlay_frames=turn, output_size=(w, h),
         ) as video:  # fmt: skip
             for i, camera in enumerate(cameras):
-                video.write(renderer.render_raw(camera, (w, h), samples=samples, fxaa=fxaa))
+                video.write(renderer.render_raw(camera, (rw, rh), samples=samples, fxaa=fxaa))
                 if i % 15 == 0:
                     progress(20 + int(75 * i / total), "previews: turntable")
             if end:
                 title = metadata.get("title", {}).get("vi") or metadata.get("title", {}).get("en") or ""
-                last = renderer.render(cameras[0], (w, h), samples=samples, fxaa=fxaa)[..., :3]
+                last = renderer.render(cameras[0], (rw, rh), samples=samples, fxaa=fxaa)[..., :3]
                 if lines:
-                    last = overlay.compose(last, Image.open(caption))
+                    last = overlay.compose(last, Image.open(caption).resize((rw, rh), Image.Resampling.LANCZOS))
                 card = overlay.end_card(last, url, title)
                 fade = min(end, fps // 3)
                 for i in range(end):
@@ -198,6 +203,7 @@ def _turntable(renderer, points, center, azimuth, polar, flat, lines, metadata, 
         "frames": total,
         "seconds": round(total / fps, 3),
         "codec": "h264",
+        "render_size": [rw, rh],
         "end_card": bool(end),
         "overlay_text": bool(lines),
     }
