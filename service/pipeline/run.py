@@ -95,7 +95,7 @@ def process(
         )
         kind, kind_source = decide_kind(kind, files)  # photos/kinds.py: photo-only uploads
         body = FLOWS[kind](files, out_dir, metadata=metadata, options=options, progress=progress)
-        body["kind_source"] = kind_source
+        body["kind"], body["kind_source"] = kind, kind_source
         body.setdefault("warnings", [])
         body.setdefault("steps", {})
         for name, hook in AFTER.items():
