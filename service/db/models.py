@@ -57,6 +57,9 @@ class Institution(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # where to POST "artefact.ready" / "artefact.failed" events, signed with the secret (HMAC-SHA256)
+    webhook_url: Mapped[str | None] = mapped_column(String(1000))
+    webhook_secret: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     keys: Mapped[list["ApiKey"]] = relationship(back_populates="institution")
@@ -86,7 +89,8 @@ class Artefact(Base):
     slug: Mapped[str] = mapped_column(String(32), unique=True, default=new_slug)
     short_code: Mapped[str] = mapped_column(String(12), unique=True, default=new_short_code)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="scan")
+    # declared by the upload, or filled from the manifest once the pipeline decided; None = not known yet
+    kind: Mapped[str | None] = mapped_column(String(20))
 
     # catalogue metadata (the columns a museum searches by; the rest in `extra`)
     title_vi: Mapped[str | None] = mapped_column(Text)

@@ -45,7 +45,9 @@ def _limits(memory_bytes: int) -> Callable[[], None]:
             pass
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if memory_bytes > 0:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+            # RLIMIT_DATA, not RLIMIT_AS: it caps what is allocated, while WebAssembly (node's Draco
+            # encoder) and GL drivers reserve many GB of address space they never touch
+            resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
 
     return apply
 
@@ -94,9 +96,10 @@ def run_child(
                 f"job: processing took longer than {timeout:.0f} s (during {stage['name']!r}) and was stopped; "
                 "try a smaller or decimated file, or ask the operator to raise HERITAGE_AR_JOB_TIMEOUT_SECONDS"
             ) from None
-        reader.join(timeout=5)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        finally:
+            reader.join(timeout=5)
+            if proc.stdout is not None:
+                proc.stdout.close()
     result_path = workdir / "result.json"
     result = json.loads(result_path.read_text()) if result_path.exists() else None
     if code == 0 and result and result.get("ok"):
