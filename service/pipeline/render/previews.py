@@ -35,15 +35,13 @@ TIMEOUT_S = 900
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def pick_source(out_dir: Path, files: dict) -> Path:
-    """The GLB to render: web-2048.glb when listed, else master.glb, else any listed GLB."""
+def pick_source(out_dir: Path, files: dict) -> Path | None:
+    """The GLB to render: web-2048.glb when listed, else master.glb, else any listed GLB, else None."""
     listed = [n for n in files if n.endswith(".glb") and (out_dir / n).is_file()]
     for name in SOURCES:
         if name in listed:
             return out_dir / name
-    if listed:
-        return out_dir / sorted(listed)[0]
-    raise PreviewFailed("previews: no GLB listed in the manifest to render")
+    return out_dir / sorted(listed)[0] if listed else None
 
 
 def make_previews(
@@ -76,6 +74,10 @@ def make_previews(
     out_dir = Path(out_dir)
     files = body.setdefault("files", {})
     source = pick_source(out_dir, files)
+    if source is None:
+        # flows without a 3D model (a spin photo set) have nothing to render here
+        log.info("previews: skipped, no GLB in the manifest")
+        return
     keys = _preview_keys()
     job = {
         "glb": str(source),

@@ -119,8 +119,13 @@ def test_web_level_is_preferred(tmp_path):
     files = {n: {} for n in ("master.glb", "web-2048.glb", "thumb.glb")}
     assert pick_source(tmp_path, files).name == "web-2048.glb"
     assert pick_source(tmp_path, {"master.glb": {}}).name == "master.glb"
-    with pytest.raises(PreviewFailed, match="no GLB"):
-        pick_source(tmp_path, {})
+    assert pick_source(tmp_path, {"poster.jpg": {}}) is None
+
+
+def test_no_model_no_previews(tmp_path):
+    body = {"files": {"spin.mp4": {}}}
+    make_previews(tmp_path, body, metadata={}, options={}, progress=lambda p, s: None)
+    assert body == {"files": {"spin.mp4": {}}}
 
 
 def test_broken_model_fails_with_reason(tmp_path):
