@@ -21,14 +21,16 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from service.pipeline.render import camera as cam  # noqa: E402
-from service.pipeline.render.gl import Renderer  # noqa: E402
-from service.pipeline.render.model import bounds_of  # noqa: E402
-from service.pipeline.render.model import load_parts  # noqa: E402
-from service.pipeline.render.model import points_of  # noqa: E402
-from service.pipeline.render.worker import render_previews  # noqa: E402
+from service.pipeline.render import camera as cam
+from service.pipeline.render.gl import Renderer
+from service.pipeline.render.model import bounds_of
+from service.pipeline.render.model import load_parts
+from service.pipeline.render.model import points_of
+from service.pipeline.render.worker import render_previews
 
-DEFAULT_MODEL = REPO.parent / "shared" / "corpus" / "scans" / "sea-turtle" / "sea_turtle-150k-2048-medium.glb"
+DEFAULT_MODEL = (
+    REPO.parent / "shared" / "corpus" / "scans" / "sea-turtle" / "sea_turtle-150k-2048-medium.glb"
+)
 SIZES = [(512, 512), (1200, 630), (1080, 1920)]
 # (MSAA samples, FXAA): stills use MSAA 4, the turntable MSAA 0 + FXAA
 VARIANTS = [(0, False), (0, True), (2, False), (4, False)]
@@ -47,9 +49,13 @@ def per_frame(model: Path, frames: int) -> dict:
     renderer = Renderer(parts)
     out = {}
     for w, h in SIZES:
-        cams = cam.turntable_frame(points, center, cam.POLAR, w / h, azimuths=np.arange(frames) * 360 / frames)
+        cams = cam.turntable_frame(
+            points, center, cam.POLAR, w / h, azimuths=np.arange(frames) * 360 / frames
+        )
         for s, fxaa in VARIANTS:
-            renderer.render(cams[0], (w, h), samples=s, fxaa=fxaa)  # warm up: shader compile, targets
+            renderer.render(
+                cams[0], (w, h), samples=s, fxaa=fxaa
+            )  # warm up: shader compile, targets
             t0, c0 = time.perf_counter(), time.process_time()
             for c in cams:
                 renderer.render(c, (w, h), samples=s, fxaa=fxaa)
@@ -64,7 +70,10 @@ def per_frame(model: Path, frames: int) -> dict:
 def turntable(model: Path) -> tuple[float, float, float, float]:
     """(all previews wall s, turntable wall s, CPU s incl. ffmpeg, video MB), default options."""
     with tempfile.TemporaryDirectory() as tmp:
-        before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
         t0 = time.perf_counter()
         opts = {"share_url": "https://example.org/a/1", "hashtags": ["heritage"]}
         marks: dict[str, float] = {}
@@ -75,7 +84,10 @@ def turntable(model: Path) -> tuple[float, float, float, float]:
         files = render_previews(model, tmp, metadata=METADATA, options=opts, progress=progress)
         wall = time.perf_counter() - t0
         video = marks["previews: done"] - marks["previews: turntable"]
-        after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        after = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
         cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
         mb = (Path(tmp) / "turntable.mp4").stat().st_size / 1e6
         assert any(f["name"] == "turntable.mp4" for f in files)
@@ -91,14 +103,23 @@ def main() -> None:
     t0 = time.perf_counter()
     stats = per_frame(model, args.frames)
     print(f"model: {model.name}; load avg {Path('/proc/loadavg').read_text().split()[0]}")
-    print(f"| {'size':<10} | {'anti-aliasing':<13} | {'wall ms/frame':>13} | {'CPU ms/frame':>12} |")
+    print(
+        f"| {'size':<10} | {'anti-aliasing':<13} | {'wall ms/frame':>13} | {'CPU ms/frame':>12} |"
+    )
     print(f"|{'-' * 12}|{'-' * 15}|{'-' * 15}|{'-' * 14}|")
     for (w, h, s, fxaa), (wall, cpu) in stats.items():
         print(f"| {f'{w}x{h}':<10} | {_aa(s, fxaa):<13} | {wall:>13.0f} | {cpu:>12.0f} |")
     wall, video, cpu, mb = turntable(model)
-    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print(f"default turntable (6 s, 1080x1920, 30 fps, FXAA, caption, end card): {video:.1f} s wall, {mb:.2f} MB")
-    print(f"all previews (load, 6 stills, turntable): {wall:.1f} s wall, {cpu:.1f} s CPU incl. ffmpeg")
+    rss = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    print(
+        f"default turntable (6 s, 1080x1920, 30 fps, FXAA, caption, end card): {video:.1f} s wall, {mb:.2f} MB"
+    )
+    print(
+        f"all previews (load, 6 stills, turntable): {wall:.1f} s wall, {cpu:.1f} s CPU incl. ffmpeg"
+    )
     print(f"peak RSS: {rss / 1024:.0f} MB (largest of this process and ffmpeg)")
     print(f"benchmark total {time.perf_counter() - t0:.0f} s")
     _plot(stats, video)

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image
@@ -31,11 +32,11 @@ from scipy.ndimage import gaussian_filter
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from service.pipeline.render import camera as cam  # noqa: E402
-from service.pipeline.render.gl import Renderer  # noqa: E402
-from service.pipeline.render.model import bounds_of  # noqa: E402
-from service.pipeline.render.model import load_parts  # noqa: E402
-from service.pipeline.render.model import points_of  # noqa: E402
+from service.pipeline.render import camera as cam
+from service.pipeline.render.gl import Renderer
+from service.pipeline.render.model import bounds_of
+from service.pipeline.render.model import load_parts
+from service.pipeline.render.model import points_of
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -84,7 +85,9 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     var_a = blur(a * a) - mu_a**2
     var_b = blur(b * b) - mu_b**2
     cov = blur(a * b) - mu_a * mu_b
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
+    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / (
+        (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
+    )
     return float(s.mean())
 
 
@@ -98,7 +101,9 @@ def ours(glb: Path, size: tuple[int, int], camera: cam.Camera) -> Image.Image:
     return Image.alpha_composite(white, img).convert("RGB")
 
 
-def viewer(glb: Path, size: tuple[int, int], camera: cam.Camera, *, timeout_s: float = 120) -> Image.Image:
+def viewer(
+    glb: Path, size: tuple[int, int], camera: cam.Camera, *, timeout_s: float = 120
+) -> Image.Image:
     """model-viewer's rendering of the same camera, in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
@@ -140,7 +145,9 @@ def viewer(glb: Path, size: tuple[int, int], camera: cam.Camera, *, timeout_s: f
                     timeout=timeout_s * 1000,
                 )
                 # let the shadow and a few frames settle
-                page.evaluate("() => new Promise(r => { let n = 0; const f = () => ++n > 10 ? r() : requestAnimationFrame(f); f(); })")
+                page.evaluate(
+                    "() => new Promise(r => { let n = 0; const f = () => ++n > 10 ? r() : requestAnimationFrame(f); f(); })"
+                )
                 page.wait_for_timeout(500)
                 png = page.locator("#mv").screenshot()
                 browser.close()
@@ -152,7 +159,12 @@ def viewer(glb: Path, size: tuple[int, int], camera: cam.Camera, *, timeout_s: f
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".glb": "model/gltf-binary", ".wasm": "application/wasm", ".js": "text/javascript"}
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".glb": "model/gltf-binary",
+        ".wasm": "application/wasm",
+        ".js": "text/javascript",
+    }
 
     def log_message(self, *args) -> None:
         pass
@@ -173,7 +185,9 @@ def main() -> None:
     az, polar = cam.default_view(bounds)
     az = args.azimuth if args.azimuth is not None else az
     polar = args.polar if args.polar is not None else polar
-    camera = cam.frame(points_of(parts), (bounds[0] + bounds[1]) / 2, cam.orbit_direction(az, polar), 1.0)
+    camera = cam.frame(
+        points_of(parts), (bounds[0] + bounds[1]) / 2, cam.orbit_direction(az, polar), 1.0
+    )
     a = ours(glb, size, camera)
     b = viewer(glb, size, camera)
     score = ssim(np.asarray(a.convert("L")), np.asarray(b.convert("L")))

@@ -173,7 +173,10 @@ def turntable_frame(
     The rotation axis stays in the middle of the frame; the distance is the
     largest any angle needs.
     """
-    fits = [frame(points, center, orbit_direction(a, polar), aspect, shift_x=False, **kw) for a in azimuths]
+    fits = [
+        frame(points, center, orbit_direction(a, polar), aspect, shift_x=False, **kw)
+        for a in azimuths
+    ]
     dist = max(float(np.linalg.norm(c.eye - c.target)) for c in fits)
     # keep the vertical placement of the widest view for every frame
     widest = max(fits, key=lambda c: float(np.linalg.norm(c.eye - c.target)))

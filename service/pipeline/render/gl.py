@@ -73,9 +73,15 @@ class Renderer:
             False: self.ctx.program(vertex_shader=shaders.MESH_VS, fragment_shader=shaders.MESH_FS),
             True: self.ctx.program(vertex_shader=shaders.MESH_VS, fragment_shader=masked_fs),
         }
-        self.backdrop = self.ctx.program(vertex_shader=shaders.BACKDROP_VS, fragment_shader=shaders.BACKDROP_FS)
-        self.shadow_prog = self.ctx.program(vertex_shader=shaders.SHADOW_VS, fragment_shader=shaders.SHADOW_FS)
-        self.fxaa = self.ctx.program(vertex_shader=shaders.BACKDROP_VS, fragment_shader=shaders.FXAA_FS)
+        self.backdrop = self.ctx.program(
+            vertex_shader=shaders.BACKDROP_VS, fragment_shader=shaders.BACKDROP_FS
+        )
+        self.shadow_prog = self.ctx.program(
+            vertex_shader=shaders.SHADOW_VS, fragment_shader=shaders.SHADOW_FS
+        )
+        self.fxaa = self.ctx.program(
+            vertex_shader=shaders.BACKDROP_VS, fragment_shader=shaders.FXAA_FS
+        )
         self.empty_vao = self.ctx.vertex_array(self.backdrop, [])
         self.fxaa_vao = self.ctx.vertex_array(self.fxaa, [])
         self.white = self.ctx.texture((1, 1), 4, b"\xff\xff\xff\xff")
@@ -88,8 +94,12 @@ class Renderer:
         vbo = self.ctx.buffer(data.tobytes())
         ibo = self.ctx.buffer(part.indices.astype("u4").tobytes())
         prog = self.progs[part.material["alpha_mode"] == "MASK"]
-        vao = self.ctx.vertex_array(prog, [(vbo, "3f 3f 2f 4f", "in_pos", "in_normal", "in_uv", "in_color")], ibo)
-        textures = {k: self._texture(img, srgb=k in SRGB) for k, img in part.material["images"].items()}
+        vao = self.ctx.vertex_array(
+            prog, [(vbo, "3f 3f 2f 4f", "in_pos", "in_normal", "in_uv", "in_color")], ibo
+        )
+        textures = {
+            k: self._texture(img, srgb=k in SRGB) for k, img in part.material["images"].items()
+        }
         # light directions are normalised once on the CPU
         return vao, prog, part.material, textures
 
@@ -113,7 +123,9 @@ class Renderer:
         prog["box"].value = (cx, cz, ext, height)
         prog["floor_y"].value = float(lo[1])
         n = SHADOW_SIZE
-        fbo = self.ctx.framebuffer(self.ctx.renderbuffer((n, n), 4, dtype="f4"), self.ctx.depth_renderbuffer((n, n)))
+        fbo = self.ctx.framebuffer(
+            self.ctx.renderbuffer((n, n), 4, dtype="f4"), self.ctx.depth_renderbuffer((n, n))
+        )
         fbo.use()
         fbo.clear(1.0, 0.0, 0.0, 1.0, depth=1.0)
         self.ctx.enable(self.mgl.DEPTH_TEST)
@@ -150,7 +162,9 @@ class Renderer:
             "f4",
         )
         vbo = self.ctx.buffer(quad.tobytes())
-        self.shadow_vao = self.ctx.vertex_array(self.shadow_prog, [(vbo, "3f 2f", "in_pos", "in_uv")])
+        self.shadow_vao = self.ctx.vertex_array(
+            self.shadow_prog, [(vbo, "3f 2f", "in_pos", "in_uv")]
+        )
 
     def _targets(self, size: tuple[int, int], samples: int, fxaa: bool):
         key = (size, samples, fxaa)
@@ -172,13 +186,17 @@ class Renderer:
             self._fbos = {key: (scene, out)}
         return self._fbos[key]
 
-    def render_raw(self, camera: Camera, size: tuple[int, int], *, samples: int = 0, fxaa: bool = True) -> bytes:
+    def render_raw(
+        self, camera: Camera, size: tuple[int, int], *, samples: int = 0, fxaa: bool = True
+    ) -> bytes:
         """One opaque frame as raw RGB bytes, bottom row first, for streaming into ffmpeg.
 
         Skips the flip and copies of `render`; the encoder flips (`VideoWriter(flip=True)`).
         """
         with self.ctx:  # several renderers may live in one process: make ours current
-            out = self._draw(camera, size, samples=samples, transparent=False, shadow=True, fxaa=fxaa)
+            out = self._draw(
+                camera, size, samples=samples, transparent=False, shadow=True, fxaa=fxaa
+            )
             return out.read(components=3, alignment=1)
 
     def render(
@@ -209,7 +227,9 @@ class Renderer:
         rgba : (height, width, 4) uint8, top row first
         """
         with self.ctx:  # several renderers may live in one process: make ours current
-            out = self._draw(camera, size, samples=samples, transparent=transparent, shadow=shadow, fxaa=fxaa)
+            out = self._draw(
+                camera, size, samples=samples, transparent=transparent, shadow=shadow, fxaa=fxaa
+            )
             data = out.read(components=4, alignment=1)
         w, h = size
         rgba = np.frombuffer(data, np.uint8).reshape(h, w, 4)[::-1]
@@ -217,7 +237,16 @@ class Renderer:
             rgba = _unpremultiply(rgba)
         return np.ascontiguousarray(rgba)
 
-    def _draw(self, camera: Camera, size: tuple[int, int], *, samples: int, transparent: bool, shadow: bool, fxaa: bool):
+    def _draw(
+        self,
+        camera: Camera,
+        size: tuple[int, int],
+        *,
+        samples: int,
+        transparent: bool,
+        shadow: bool,
+        fxaa: bool,
+    ):
         # draw backdrop, model and shadow; returns the framebuffer holding the final frame
         ctx, mgl = self.ctx, self.mgl
         ms, out = self._targets(size, samples, fxaa)
@@ -237,7 +266,12 @@ class Renderer:
         if shadow and self.shadow_strength > 0:
             ctx.disable(mgl.CULL_FACE)
             ctx.enable(mgl.BLEND)
-            ctx.blend_func = (mgl.SRC_ALPHA, mgl.ONE_MINUS_SRC_ALPHA, mgl.ONE, mgl.ONE_MINUS_SRC_ALPHA)
+            ctx.blend_func = (
+                mgl.SRC_ALPHA,
+                mgl.ONE_MINUS_SRC_ALPHA,
+                mgl.ONE,
+                mgl.ONE_MINUS_SRC_ALPHA,
+            )
             ctx.depth_mask = False
             self.shadow_prog["mvp"].write(mvp.tobytes())
             self.shadow_prog["intensity"].value = self.shadow_strength
@@ -276,17 +310,25 @@ class Renderer:
                 self.ctx.disable(self.mgl.CULL_FACE)
             else:
                 self.ctx.enable(self.mgl.CULL_FACE)
-            _set(prog, {
-                "base_factor": tuple(mat["base_color"]),
-                "metallic_factor": mat["metallic"],
-                "roughness_factor": mat["roughness"],
-                "occ_strength": mat["occlusion_strength"],
-                "emissive_factor": tuple(mat["emissive"]),
-                "alpha_cutoff": mat["alpha_cutoff"],
-            })
+            _set(
+                prog,
+                {
+                    "base_factor": tuple(mat["base_color"]),
+                    "metallic_factor": mat["metallic"],
+                    "roughness_factor": mat["roughness"],
+                    "occ_strength": mat["occlusion_strength"],
+                    "emissive_factor": tuple(mat["emissive"]),
+                    "alpha_cutoff": mat["alpha_cutoff"],
+                },
+            )
             for unit, (key, name) in enumerate(
-                (("base_color", "base"), ("metallic_roughness", "mr"), ("normal", "normal"),
-                 ("occlusion", "occ"), ("emissive", "emissive"))
+                (
+                    ("base_color", "base"),
+                    ("metallic_roughness", "mr"),
+                    ("normal", "normal"),
+                    ("occlusion", "occ"),
+                    ("emissive", "emissive"),
+                )
             ):
                 tex = textures.get(key)
                 (tex or self.white).use(unit)

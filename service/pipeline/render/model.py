@@ -93,7 +93,7 @@ def points_of(parts: list[Part], limit: int = 20000) -> np.ndarray:
     try:
         hull = trimesh.convex.convex_hull(pts[:: max(1, len(pts) // 200000)])
         pts = np.asarray(hull.vertices)
-    except Exception:  # noqa: BLE001 - degenerate (flat) input: fall back to all points
+    except Exception:
         log.debug("previews: convex hull failed, framing on raw points", exc_info=True)
     if len(pts) > limit:
         pts = pts[:: len(pts) // limit + 1]

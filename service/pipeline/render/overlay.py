@@ -22,6 +22,8 @@ from PIL import ImageDraw
 from PIL import ImageFilter
 from PIL import ImageFont
 
+from service.pipeline.metadata import LICENCES
+
 log = logging.getLogger(__name__)
 
 FONTS = Path(__file__).resolve().parents[3] / "assets" / "fonts"
@@ -41,8 +43,6 @@ def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
 
 def caption_lines(metadata: dict, options: dict) -> list[tuple[str, str]]:
     """(style, text) lines of the caption: title vi and en, institution, licence, hashtags."""
-    from service.pipeline.metadata import LICENCES
-
     title = metadata.get("title") or {}
     lines: list[tuple[str, str]] = []
     vi, en = title.get("vi"), title.get("en")
@@ -150,10 +150,20 @@ def end_card(background: np.ndarray, url: str, title: str) -> np.ndarray:
     f_small = font(int(0.03 * w))
     title_rows = _wrap(title, f_title, card_w - 2 * pad, max_rows=2)
     line = int(f_title.size * 1.3)
-    card_h = pad + len(title_rows) * line + pad // 2 + qr.height + pad // 2 + 2 * int(f_small.size * 1.5) + pad
+    card_h = (
+        pad
+        + len(title_rows) * line
+        + pad // 2
+        + qr.height
+        + pad // 2
+        + 2 * int(f_small.size * 1.5)
+        + pad
+    )
     card = Image.new("RGBA", (card_w, card_h), (0, 0, 0, 0))
     d = ImageDraw.Draw(card)
-    d.rounded_rectangle((0, 0, card_w - 1, card_h - 1), radius=int(0.05 * card_w), fill=(255, 255, 255, 255))
+    d.rounded_rectangle(
+        (0, 0, card_w - 1, card_h - 1), radius=int(0.05 * card_w), fill=(255, 255, 255, 255)
+    )
     y = pad
     for row in title_rows:
         d.text((card_w // 2, y), row, font=f_title, fill=(25, 25, 30), anchor="ma")
@@ -161,7 +171,13 @@ def end_card(background: np.ndarray, url: str, title: str) -> np.ndarray:
     y += pad // 2
     card.paste(qr, ((card_w - qr.width) // 2, y))
     y += qr.height + pad // 2
-    d.text((card_w // 2, y), "Quét để xem 3D / AR · Scan to view in 3D & AR", font=f_small, fill=(60, 60, 70), anchor="ma")
+    d.text(
+        (card_w // 2, y),
+        "Quét để xem 3D / AR · Scan to view in 3D & AR",
+        font=f_small,
+        fill=(60, 60, 70),
+        anchor="ma",
+    )
     y += int(f_small.size * 1.5)
     short = _wrap(url.split("://", 1)[-1], f_small, card_w - 2 * pad, max_rows=1)[0]
     d.text((card_w // 2, y), short, font=f_small, fill=(110, 110, 120), anchor="ma")
@@ -190,7 +206,9 @@ def compose(frame: np.ndarray, layer: Image.Image) -> np.ndarray:
     out = frame.copy()
     top = a[r0:, :, :3].astype(np.uint16)
     alpha = a[r0:, :, 3:4].astype(np.uint16)
-    out[r0:] = ((top * alpha + out[r0:].astype(np.uint16) * (255 - alpha) + 127) // 255).astype(np.uint8)
+    out[r0:] = ((top * alpha + out[r0:].astype(np.uint16) * (255 - alpha) + 127) // 255).astype(
+        np.uint8
+    )
     return out
 
 

@@ -18,8 +18,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from service.errors import PreviewFailed
 from service.pipeline.manifest import describe_file
@@ -41,7 +41,7 @@ def pick_source(out_dir: Path, files: dict) -> Path | None:
     for name in SOURCES:
         if name in listed:
             return out_dir / name
-    return out_dir / sorted(listed)[0] if listed else None
+    return out_dir / min(listed) if listed else None
 
 
 def make_previews(
@@ -88,9 +88,13 @@ def make_previews(
     with tempfile.TemporaryDirectory(prefix="heritage-ar-previews-") as tmp:
         job_path, result_path = Path(tmp) / "job.json", Path(tmp) / "result.json"
         job_path.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
-        stderr = _run_child(job_path, result_path, progress, float(options.get("preview_timeout") or TIMEOUT_S))
+        stderr = _run_child(
+            job_path, result_path, progress, float(options.get("preview_timeout") or TIMEOUT_S)
+        )
         if not result_path.is_file():
-            raise PreviewFailed(f"previews: renderer process died without a result: {stderr[-400:]}")
+            raise PreviewFailed(
+                f"previews: renderer process died without a result: {stderr[-400:]}"
+            )
         result = json.loads(result_path.read_text(encoding="utf-8"))
     if not result["ok"]:
         raise PreviewFailed(f"previews: {result['error']}")
@@ -106,7 +110,9 @@ def _preview_keys() -> set[str]:
     return set(PREVIEW_DEFAULTS)
 
 
-def _run_child(job: Path, result: Path, progress: Callable[[int, str], None], timeout: float) -> str:
+def _run_child(
+    job: Path, result: Path, progress: Callable[[int, str], None], timeout: float
+) -> str:
     # run the worker with this checkout first on the path (an editable install may point elsewhere)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import subprocess
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -27,7 +28,9 @@ def ffmpeg_exe() -> str:
     try:
         import imageio_ffmpeg
     except ImportError as e:  # pragma: no cover - dependency of the project
-        raise PreviewFailed("previews: video needs imageio-ffmpeg; pip install imageio-ffmpeg==0.8.1") from e
+        raise PreviewFailed(
+            "previews: video needs imageio-ffmpeg; pip install imageio-ffmpeg==0.8.1"
+        ) from e
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -80,7 +83,18 @@ class VideoWriter:
         chain = ["vflip"] if flip else []
         if (ow, oh) != (w, h):
             chain.append(f"scale={ow}:{oh}:flags=lanczos")
-        inputs = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-"]
+        inputs = [
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{w}x{h}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+        ]
         if overlay is not None:
             inputs += ["-loop", "1", "-i", str(overlay)]
             main = f"[0:v]{','.join(chain) or 'null'}[m]"
@@ -117,14 +131,16 @@ class VideoWriter:
         err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
         code = self.proc.wait()
         if code != 0:
-            raise PreviewFailed(f"previews: ffmpeg failed ({code}) writing {self.path.name}: {err.strip()[-500:]}")
+            raise PreviewFailed(
+                f"previews: ffmpeg failed ({code}) writing {self.path.name}: {err.strip()[-500:]}"
+            )
 
     def abort(self) -> None:
         """Stop ffmpeg after an error elsewhere."""
         self.proc.kill()
         self.proc.wait()
 
-    def __enter__(self) -> "VideoWriter":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -17,8 +17,8 @@ import logging
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -118,21 +118,39 @@ def render_previews(
         for name, (role, w, h, allow_overlay) in STILLS.items():
             caption = lines if allow_overlay else []
             window = CAPTION_WINDOW if caption else (-1.0, 1.0, -1.0, 1.0)
-            camera = cam.frame(points, center, cam.orbit_direction(azimuth, polar), w / h, window=window)
+            camera = cam.frame(
+                points, center, cam.orbit_direction(azimuth, polar), w / h, window=window
+            )
             rgb = renderer.render(camera, (w, h), samples=opts["still_samples"])[..., :3]
             if caption:
                 rgb = overlay.compose(rgb, overlay.caption((w, h), caption))
-            files += _save_still(Image.fromarray(rgb), out_dir, name, role, w, h, overlay_text=bool(caption))
+            files += _save_still(
+                Image.fromarray(rgb), out_dir, name, role, w, h, overlay_text=bool(caption)
+            )
         if opts["transparent_png"]:
             role, w, h = TRANSPARENT
             camera = cam.frame(points, center, cam.orbit_direction(azimuth, polar), w / h)
             rgba = renderer.render(camera, (w, h), samples=opts["still_samples"], transparent=True)
             Image.fromarray(rgba, "RGBA").save(out_dir / "transparent.png", optimize=False)
-            files.append({"name": "transparent.png", "role": role, "width": w, "height": h, "alpha": True})
+            files.append(
+                {"name": "transparent.png", "role": role, "width": w, "height": h, "alpha": True}
+            )
         progress(20, "previews: turntable")
         if opts["turntable"] and float(opts["turntable_seconds"]) > 0:
             files.append(
-                _turntable(renderer, points, center, azimuth, polar, flat, lines, metadata, opts, out_dir, progress)
+                _turntable(
+                    renderer,
+                    points,
+                    center,
+                    azimuth,
+                    polar,
+                    flat,
+                    lines,
+                    metadata,
+                    opts,
+                    out_dir,
+                    progress,
+                )
             )
     finally:
         renderer.release()
@@ -141,15 +159,20 @@ def render_previews(
     return files
 
 
-def _save_still(img: Image.Image, out_dir: Path, name: str, role: str, w: int, h: int, **info) -> list[dict]:
+def _save_still(
+    img: Image.Image, out_dir: Path, name: str, role: str, w: int, h: int, **info
+) -> list[dict]:
     img.save(out_dir / f"{name}.jpg", quality=88, optimize=True, progressive=True)
     img.save(out_dir / f"{name}.webp", quality=85, method=4)
     return [
-        {"name": f"{name}.{ext}", "role": role, "width": w, "height": h, **info} for ext in ("jpg", "webp")
+        {"name": f"{name}.{ext}", "role": role, "width": w, "height": h, **info}
+        for ext in ("jpg", "webp")
     ]
 
 
-def _turntable(renderer, points, center, azimuth, polar, flat, lines, metadata, opts, out_dir, progress) -> dict:
+def _turntable(
+    renderer, points, center, azimuth, polar, flat, lines, metadata, opts, out_dir, progress
+) -> dict:
     # one full turn (a gentle swing for panels), then the QR end card when there is a link
     w, h = (int(x) for x in opts["turntable_size"])
     scale = min(1.0, max(0.25, float(opts["turntable_scale"])))
@@ -182,10 +205,14 @@ def _turntable(renderer, points, center, azimuth, polar, flat, lines, metadata, 
                 if i % 15 == 0:
                     progress(20 + int(75 * i / total), "previews: turntable")
             if end:
-                title = metadata.get("title", {}).get("vi") or metadata.get("title", {}).get("en") or ""
+                title = (
+                    metadata.get("title", {}).get("vi") or metadata.get("title", {}).get("en") or ""
+                )
                 last = renderer.render(cameras[0], (rw, rh), samples=samples, fxaa=fxaa)[..., :3]
                 if lines:
-                    last = overlay.compose(last, Image.open(caption).resize((rw, rh), Image.Resampling.LANCZOS))
+                    last = overlay.compose(
+                        last, Image.open(caption).resize((rw, rh), Image.Resampling.LANCZOS)
+                    )
                 card = overlay.end_card(last, url, title)
                 fade = min(end, fps // 3)
                 for i in range(end):
@@ -211,16 +238,24 @@ def _turntable(renderer, points, center, azimuth, polar, flat, lines, metadata, 
 
 def main(argv: list[str]) -> int:
     """Child-process entry: read the job JSON, render, write the result JSON."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
 
     def progress(pct: int, stage: str) -> None:
         print(f"@progress {int(pct)} {stage}", flush=True)
 
     try:
-        files = render_previews(job["glb"], job["out_dir"], metadata=job["metadata"], options=job["options"], progress=progress)
+        files = render_previews(
+            job["glb"],
+            job["out_dir"],
+            metadata=job["metadata"],
+            options=job["options"],
+            progress=progress,
+        )
         result = {"ok": True, "files": files}
-    except Exception as e:  # noqa: BLE001 - reported to the parent, which raises
+    except Exception as e:
         log.exception("previews: failed")
         result = {"ok": False, "error": str(e) or type(e).__name__, "type": type(e).__name__}
     Path(argv[1]).write_text(json.dumps(result), encoding="utf-8")

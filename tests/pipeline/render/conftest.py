@@ -29,11 +29,17 @@ def split_texture_panel_glb(path):
     tex = np.zeros((64, 64, 3), np.uint8)
     tex[:32] = (200, 30, 30)  # first rows = top of the image
     tex[32:] = (30, 60, 200)
-    material = trimesh.visual.material.PBRMaterial(baseColorTexture=Image.fromarray(tex), metallicFactor=0.0)
-    mesh = trimesh.Trimesh(vertices, faces, visual=trimesh.visual.TextureVisuals(uv=uv, material=material))
+    material = trimesh.visual.material.PBRMaterial(
+        baseColorTexture=Image.fromarray(tex), metallicFactor=0.0
+    )
+    mesh = trimesh.Trimesh(
+        vertices, faces, visual=trimesh.visual.TextureVisuals(uv=uv, material=material)
+    )
     box = trimesh.creation.box((w, h, 0.004))  # give it a little thickness so it stays a panel
     box.apply_translation((0, h / 2, -0.003))
-    box.visual = trimesh.visual.TextureVisuals(uv=np.zeros((len(box.vertices), 2)), material=material)
+    box.visual = trimesh.visual.TextureVisuals(
+        uv=np.zeros((len(box.vertices), 2)), material=material
+    )
     trimesh.Scene([mesh, box]).export(path)
     return path
 

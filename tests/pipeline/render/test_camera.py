@@ -37,7 +37,9 @@ def test_frame_is_snug_and_centred_in_window(aspect, window):
     assert abs((lo[0] + hi[0]) / 2 - (window[0] + window[1]) / 2) < 0.02
     assert abs((lo[1] + hi[1]) / 2 - (window[2] + window[3]) / 2) < 0.02
     # snug: the limiting extent covers the requested share of the window
-    share = max((hi[0] - lo[0]) / (window[1] - window[0]), (hi[1] - lo[1]) / (window[3] - window[2]))
+    share = max(
+        (hi[0] - lo[0]) / (window[1] - window[0]), (hi[1] - lo[1]) / (window[3] - window[2])
+    )
     assert share == pytest.approx(0.9, abs=0.02)
 
 

@@ -57,7 +57,9 @@ def _mask(rgba):
 
 
 @pytest.mark.parametrize("rel", SCANS)
-@pytest.mark.parametrize("size", [(512, 512), (600, 315), (270, 480)], ids=["thumb", "poster", "vertical"])
+@pytest.mark.parametrize(
+    "size", [(512, 512), (600, 315), (270, 480)], ids=["thumb", "poster", "vertical"]
+)
 def test_still_covers_a_sane_centred_share(scenes, rel, size):
     rgba = scenes(rel).shoot(size, transparent=True)
     mask = _mask(rgba)
@@ -126,7 +128,7 @@ def test_asymmetric_object_renders_upright_with_vertex_colours(stacked_glb):
     # the narrow red column stands on the wide blue base: red is higher in the image
     assert np.nonzero(red)[0].mean() < np.nonzero(blue)[0].mean() - 30
     # and the wide part is at the bottom
-    width = lambda m: np.percentile(m.sum(axis=1)[m.any(axis=1)], 90)  # noqa: E731
+    width = lambda m: np.percentile(m.sum(axis=1)[m.any(axis=1)], 90)
     assert width(blue) > 2 * width(red)
 
 
@@ -143,7 +145,10 @@ def test_panel_is_framed_straight_on_with_texture_the_right_way_up(panel_glb):
     assert obj[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].mean() > 0.97
     rgb = rgba[..., :3].astype(int)
     mid = (ys.min() + ys.max()) // 2
-    upper, lower = rgb[ys.min() : mid - 5][obj[ys.min() : mid - 5]], rgb[mid + 5 : ys.max()][obj[mid + 5 : ys.max()]]
+    upper, lower = (
+        rgb[ys.min() : mid - 5][obj[ys.min() : mid - 5]],
+        rgb[mid + 5 : ys.max()][obj[mid + 5 : ys.max()]],
+    )
     assert (upper[:, 0] > upper[:, 2] + 60).mean() > 0.95  # red on top, as in the image
     assert (lower[:, 2] > lower[:, 0] + 60).mean() > 0.95
 

@@ -23,7 +23,11 @@ from tests.fixtures import REPO
 from tests.pipeline.render.textmatch import best_match
 
 TITLE = "Bình gốm men lam thời Lê"
-METADATA = {"title": {"vi": TITLE, "en": "Blue-glazed vase"}, "institution": "Bảo tàng", "licence": "CC-BY-4.0"}
+METADATA = {
+    "title": {"vi": TITLE, "en": "Blue-glazed vase"},
+    "institution": "Bảo tàng",
+    "licence": "CC-BY-4.0",
+}
 URL = "https://heritage.example/a/7"
 SMALL_VIDEO = {"turntable_seconds": 1.0, "turntable_fps": 12, "turntable_size": (270, 480)}
 
@@ -34,7 +38,9 @@ def _job(tmp_path, src, **options):
     shutil.copy(src, out / "master.glb")
     body = {"files": {"master.glb": {"role": "master"}}}
     seen = []
-    make_previews(out, body, metadata=METADATA, options=options, progress=lambda p, s: seen.append((p, s)))
+    make_previews(
+        out, body, metadata=METADATA, options=options, progress=lambda p, s: seen.append((p, s))
+    )
     return out, body, seen
 
 
@@ -73,7 +79,11 @@ def test_turntable_decodes_with_expected_size_frames_and_duration(duck_job):
     out, body, _ = duck_job
     entry = body["files"]["turntable.mp4"]
     assert (entry["role"], entry["width"], entry["height"], entry["fps"], entry["frames"]) == (
-        "turntable", 270, 480, 12, 12,
+        "turntable",
+        270,
+        480,
+        12,
+        12,
     )
     with av.open(str(out / "turntable.mp4")) as c:
         s = c.streams.video[0]
@@ -142,12 +152,14 @@ def test_hung_renderer_is_killed_at_the_time_limit(tmp_path):
 
 def test_crash_in_the_child_cannot_kill_the_caller(tmp_path, monkeypatch):
     # a worker that dies from a signal, as a segfault in native GL code would
-    import service.pipeline.render.previews as previews
+    from service.pipeline.render import previews
 
     real = subprocess.Popen
 
     def crashing(cmd, **kw):
-        return real([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"], **kw)
+        return real(
+            [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"], **kw
+        )
 
     monkeypatch.setattr(previews.subprocess, "Popen", crashing)
     with pytest.raises(PreviewFailed, match="signal 11"):
@@ -163,7 +175,9 @@ def test_process_runs_previews_after_the_scan(obj_zip, tmp_path):
 
 
 def test_failed_previews_keep_the_3d_files(obj_zip, tmp_path):
-    manifest = process([obj_zip], tmp_path / "out", metadata=METADATA, options={"preview_timeout": 0.2})
+    manifest = process(
+        [obj_zip], tmp_path / "out", metadata=METADATA, options={"preview_timeout": 0.2}
+    )
     assert manifest["steps"]["previews"]["status"] == "failed"
     assert "time limit" in manifest["steps"]["previews"]["error"]
     assert "master.glb" in manifest["files"] and (tmp_path / "out" / "master.glb").is_file()

@@ -17,11 +17,25 @@ from tests.fixtures import REPO
 
 @pytest.mark.slow
 def test_default_turntable_is_full_size(tmp_path):
-    shutil.copy(CORPUS / "scans" / "sea-turtle" / "sea_turtle-20k-thumb.glb", tmp_path / "master.glb")
+    shutil.copy(
+        CORPUS / "scans" / "sea-turtle" / "sea_turtle-20k-thumb.glb", tmp_path / "master.glb"
+    )
     body = {"files": {"master.glb": {}}}
-    make_previews(tmp_path, body, metadata={"title": {"en": "Hawksbill turtle"}}, options={}, progress=lambda p, s: None)
+    make_previews(
+        tmp_path,
+        body,
+        metadata={"title": {"en": "Hawksbill turtle"}},
+        options={},
+        progress=lambda p, s: None,
+    )
     entry = body["files"]["turntable.mp4"]
-    assert (entry["width"], entry["height"], entry["fps"], entry["frames"], entry["seconds"]) == (1080, 1920, 30, 180, 6.0)
+    assert (entry["width"], entry["height"], entry["fps"], entry["frames"], entry["seconds"]) == (
+        1080,
+        1920,
+        30,
+        180,
+        6.0,
+    )
     with av.open(str(tmp_path / "turntable.mp4")) as c:
         s = c.streams.video[0]
         assert (s.width, s.height, s.codec_context.pix_fmt) == (1080, 1920, "yuv420p")
@@ -36,7 +50,7 @@ def test_matches_model_viewer(tmp_path):
     out = tmp_path / "pair.png"
     run = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "compare_viewer.py"), str(CORPUS / rel), "--size", "384", "--out", str(out)],
-        capture_output=True, text=True, timeout=400, cwd=REPO,
+        capture_output=True, text=True, check=False, timeout=400, cwd=REPO,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     score = float(re.search(r"SSIM (\d\.\d+)", run.stdout).group(1))

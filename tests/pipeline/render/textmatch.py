@@ -11,7 +11,6 @@ def best_match(frame: np.ndarray, ref: np.ndarray) -> tuple[float, tuple[int, in
     f = frame.astype(np.float64)
     t = ref.astype(np.float64)
     t = t - t.mean()
-    th, tw = t.shape
     num = fftconvolve(f, t[::-1, ::-1], mode="valid")
     ones = np.ones_like(t)
     s1 = fftconvolve(f, ones, mode="valid")
