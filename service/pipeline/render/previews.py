@@ -79,28 +79,32 @@ def make_previews(
         log.info("previews: skipped, no GLB in the manifest")
         return
     keys = _preview_keys()
-    job = {
-        "glb": str(source),
-        "out_dir": str(out_dir),
-        "metadata": metadata,
-        "options": {k: v for k, v in options.items() if k in keys},
-    }
-    with tempfile.TemporaryDirectory(prefix="heritage-ar-previews-") as tmp:
+    # the child writes into a staging folder next to the outputs: a failure leaves
+    # nothing half-written in out_dir, success is a rename per file
+    with tempfile.TemporaryDirectory(prefix=".previews-", dir=out_dir) as tmp:
+        stage = Path(tmp) / "out"
+        stage.mkdir()
+        job = {
+            "glb": str(source),
+            "out_dir": str(stage),
+            "metadata": metadata,
+            "options": {k: v for k, v in options.items() if k in keys},
+        }
         job_path, result_path = Path(tmp) / "job.json", Path(tmp) / "result.json"
         job_path.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
-        stderr = _run_child(
-            job_path, result_path, progress, float(options.get("preview_timeout") or TIMEOUT_S)
-        )
+        timeout = float(options.get("preview_timeout") or TIMEOUT_S)
+        stderr = _run_child(job_path, result_path, progress, timeout)
         if not result_path.is_file():
             raise PreviewFailed(
                 f"previews: renderer process died without a result: {stderr[-400:]}"
             )
         result = json.loads(result_path.read_text(encoding="utf-8"))
-    if not result["ok"]:
-        raise PreviewFailed(f"previews: {result['error']}")
-    for entry in result["files"]:
-        name = entry.pop("name")
-        files[name] = describe_file(out_dir / name, source=source.name, **entry)
+        if not result["ok"]:
+            raise PreviewFailed(f"previews: {result['error']}")
+        for entry in result["files"]:
+            name = entry.pop("name")
+            os.replace(stage / name, out_dir / name)
+            files[name] = describe_file(out_dir / name, source=source.name, **entry)
     log.info("previews: %d files from %s", len(result["files"]), source.name)
 
 

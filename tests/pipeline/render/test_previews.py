@@ -143,6 +143,7 @@ def test_broken_model_fails_with_reason(tmp_path):
     bad.write_bytes(b"glTF" + b"\x00" * 40)
     with pytest.raises(PreviewFailed, match="previews: "):
         _job(tmp_path, bad, **SMALL_VIDEO)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["master.glb"]
 
 
 def test_hung_renderer_is_killed_at_the_time_limit(tmp_path):
@@ -181,5 +182,8 @@ def test_failed_previews_keep_the_3d_files(obj_zip, tmp_path):
     assert manifest["steps"]["previews"]["status"] == "failed"
     assert "time limit" in manifest["steps"]["previews"]["error"]
     assert "master.glb" in manifest["files"] and (tmp_path / "out" / "master.glb").is_file()
+    # nothing half-written is left behind
+    on_disk = {p.name for p in (tmp_path / "out").iterdir()} - {"manifest.json"}
+    assert on_disk == set(manifest["files"])
     assert not any(e.get("role") == "poster" for e in manifest["files"].values())
     assert REPO.is_dir()
