@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from service.pipeline.metadata import display_title
 from service.pipeline.render import camera as cam
 from service.pipeline.render import overlay
 from service.pipeline.render.gl import Renderer
@@ -205,15 +206,12 @@ def _turntable(
                 if i % 15 == 0:
                     progress(20 + int(75 * i / total), "previews: turntable")
             if end:
-                title = (
-                    metadata.get("title", {}).get("vi") or metadata.get("title", {}).get("en") or ""
-                )
                 last = renderer.render(cameras[0], (rw, rh), samples=samples, fxaa=fxaa)[..., :3]
                 if lines:
-                    last = overlay.compose(
-                        last, Image.open(caption).resize((rw, rh), Image.Resampling.LANCZOS)
-                    )
-                card = overlay.end_card(last, url, title)
+                    with Image.open(caption) as layer:
+                        small = layer.resize((rw, rh), Image.Resampling.LANCZOS)
+                    last = overlay.compose(last, small)
+                card = overlay.end_card(last, url, display_title(metadata))
                 fade = min(end, fps // 3)
                 for i in range(end):
                     t = min(1.0, (i + 1) / (fade + 1))
