@@ -78,7 +78,7 @@ def _secure(response: Response, origins: list[str] | None = None, *, frame_ances
     response.headers["Content-Security-Policy"] = viewer_page.csp(origins or [], frame_ancestors=frame_ancestors)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    if "lang" not in request.args:
+    if request.args.get("lang") not in TEXT:
         response.headers["Vary"] = "Accept-Language"
     return response
 
