@@ -93,3 +93,4 @@ for (const button of document.querySelectorAll('[data-copy]')) {
 }
 
 beacon('view');
+root.dataset.script = 'ready';
