@@ -31,6 +31,7 @@ mv.addEventListener('load', () => {
   loads += 1;
   root.dataset.model = loads === 1 ? 'first' : 'upgraded';
   if (loads === 1) {
+    root.dataset.firstLoadMs = String(Math.round(performance.now()));  // read by benchmarks/share_page.py
     beacon('load');
     const level = pickLevel();
     if (level && level !== mv.getAttribute('src')) mv.setAttribute('src', level);
