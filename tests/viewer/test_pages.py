@@ -286,3 +286,21 @@ def test_vendored_viewer_is_served_compressed(client):
     assert (VENDOR_DIR / vendor["model_viewer"]).with_name("LICENSE").is_file()
     for bad in ("/vendor/../../pyproject.toml", "/vendor/vendor.json", "/vendor/nope.js"):
         assert fetch(client, bad).status_code == 404
+
+
+def test_csp_allows_the_file_store_origin_in_s3_mode():
+    from service.api.viewer_kit import Files
+    from service.api.viewer_page import csp
+    from service.api.viewer_page import file_origins
+
+    files = Files({
+        "master.glb": "https://heritage.s3.example.com/derivatives/a/v1/master.glb?X-Amz-Signature=abc",
+        "poster.jpg": "https://cdn.example.net/derivatives/a/v1/poster.jpg",
+        "thumb.glb": "https://ar.example.vn/files/derivatives/a/v1/thumb.glb",
+    })
+    origins = file_origins(files, "https://ar.example.vn")
+    assert origins == ["https://cdn.example.net", "https://heritage.s3.example.com"]
+    policy = dict(p.strip().split(" ", 1) for p in csp(origins, frame_ancestors="*").split(";"))
+    for directive in ("connect-src", "img-src", "media-src"):
+        assert all(o in policy[directive].split() for o in origins), directive
+    assert "cdn.example.net" not in policy["script-src"]  # files may come from the store, code never does
