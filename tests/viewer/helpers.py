@@ -46,13 +46,16 @@ def ready_artefact(app, client, auth, path, metadata=META) -> dict:
 
 
 def add_derivative(app, artefact_id: str, name: str, data: bytes, **info) -> str:
-    """Store a file as a derivative of the artefact's current version; return its key."""
+    """Store a file as a derivative of the artefact's current version (replacing one of that name)."""
     with app.app_context():
         db = get_db()
         artefact = db.get(Artefact, artefact_id)
         version = current_version(db, artefact)
         key = derivative_key(artefact_id, version.number, name)
         get_store().put(key, data, content_type=mime_of(name))
+        for old in [d for d in version.derivatives if d.name == name]:
+            version.derivatives.remove(old)  # replace a file the pipeline made
+        db.flush()
         db.add(Derivative(version_id=version.id, name=name, key=key, role=info.pop("role", None), mime=mime_of(name),
                           bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), info=info))
         db.commit()

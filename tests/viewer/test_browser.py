@@ -25,6 +25,7 @@ from tests.viewer.browser import PageServer
 from tests.viewer.browser import launch
 from tests.viewer.browser import not_blank
 from tests.viewer.browser import origin
+from tests.viewer.conftest import JOB_MEMORY_MB
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +48,8 @@ def site(tmp_path_factory):
         pytest.fail(f"corpus not found at {CORPUS}; the browser tests read Duck.glb from ../shared/corpus")
     corpus = CORPUS
     root = tmp_path_factory.mktemp("viewer-live")
-    live = start_live(Settings(data_dir=str(root / "live"), testing=True, start_worker=True))
+    live = start_live(Settings(data_dir=str(root / "live"), testing=True, start_worker=True,
+                               job_memory_mb=JOB_MEMORY_MB))
     auth = {"Authorization": f"Bearer {make_key(live.app)}"}
     uploads = {
         "duck": (corpus / "formats" / "Duck.glb", {"title": {"vi": "Con vịt", "en": "Duck"}, "licence": "CC-BY-4.0"}),
@@ -106,8 +108,18 @@ def test_share_page_loads_the_model_from_our_origin_only(site, browser):
     app_origin = origin(live.url)
     foreign = [u for u in log.requests if not u.startswith("data:") and origin(u) != app_origin]
     assert foreign == [], f"requests left the app's origin: {foreign}"
+    made = duck["derivatives"]
+    assert made["thumb.glb"]["url"] in log.requests  # thumb level first
+    assert made["thumb.glb"]["compression"] == "KHR_draco_mesh_compression"
     assert any("/vendor/model-viewer-" in u for u in log.requests)
-    assert duck["derivatives"]["master.glb"]["url"] in log.requests
+    assert any("/vendor/draco-three-" in u for u in log.requests)  # our Draco decoder, not Google's CDN
+    # then the web level for this screen (480 px wide, DPR 1: the 1024 level) replaces it
+    levels = json.loads(page.text_content("#hv-config"))["levels"]
+    assert levels, f"the pipeline made no web level: {sorted(made)}"
+    page.wait_for_function("() => document.documentElement.dataset.model === 'upgraded'", timeout=LOAD_TIMEOUT_MS)
+    assert levels[min(levels, key=int)] in log.requests
+    assert made["master.glb"]["url"] not in log.requests  # the master is for download, not viewing
+    assert log.console_errors == []
     # first-party counters arrived through the beacon
     stats = wait_for(lambda: (s := requests.get(duck["links"]["self"], headers=auth, timeout=30).json()["stats"])
                      ["model_loads"] >= 1 and s, timeout=10)

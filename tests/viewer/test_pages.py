@@ -66,10 +66,13 @@ def test_share_page_shows_catalogue_and_viewer(client, art):
     assert META["attribution"] in doc.xpath("string(//p[@class='rights'])")
     assert doc.xpath("string(//p[@class='description'])") == META["description"]
     (mv,) = doc.xpath("//model-viewer")
-    assert mv.get("src") == art["derivatives"]["master.glb"]["url"]
+    made = art["derivatives"]
+    assert mv.get("src") == made["thumb.glb"]["url"]  # the pipeline's thumb level loads first
+    assert mv.get("ios-src") == made["ar.usdz"]["url"]  # our USDZ, never an on-the-fly export
     assert mv.get("ar-modes") == "webxr scene-viewer quick-look" and mv.get("ar") is not None
     assert mv.get("ar-scale") == "fixed"  # the unit was declared, so the size is true
-    assert mv.get("ios-src") is None and mv.get("poster") is None and mv.get("ar-placement") is None
+    posters = [made[n]["url"] for n in ("poster.webp", "poster.jpg") if n in made]
+    assert mv.get("poster") == (posters[0] if posters else None) and mv.get("ar-placement") is None
     assert doc.xpath("//button[@slot='ar-button']")[0].text == "Xem trong không gian của bạn"
 
 
