@@ -78,6 +78,7 @@ def time_to_load(browser, url: str, runs: int) -> list[float]:
         page = context.new_page()
         page.goto(url)
         page.wait_for_function(LOADED, timeout=300_000)
+        page.wait_for_function("() => document.documentElement.dataset.firstLoadMs", timeout=30_000)
         times.append(float(page.evaluate("() => document.documentElement.dataset.firstLoadMs")))
         context.close()
     return times

@@ -99,7 +99,9 @@ def test_share_page_loads_the_model_from_our_origin_only(site, browser):
     log = PageLog(page)
     page.goto(duck["links"]["share"])
     page.wait_for_function(LOADED, timeout=LOAD_TIMEOUT_MS)
-    assert page.evaluate("document.documentElement.dataset.model") == "first"
+    # model-viewer sets `loaded` just before it dispatches `load`, which share.js records
+    page.wait_for_function("() => document.documentElement.dataset.model", timeout=10_000)
+    assert page.evaluate("document.documentElement.dataset.model") in ("first", "upgraded")
     page.wait_for_timeout(500)  # one more frame after `load`
     shot = page.locator("model-viewer").screenshot()
     not_blank(shot)
@@ -120,10 +122,19 @@ def test_share_page_loads_the_model_from_our_origin_only(site, browser):
     assert levels[min(levels, key=int)] in log.requests
     assert made["master.glb"]["url"] not in log.requests  # the master is for download, not viewing
     assert log.console_errors == []
+    # a tap on the AR button hands the AR file to model-viewer within the tap (AR itself cannot run headless)
+    page.evaluate("""() => {
+        const mv = document.querySelector('model-viewer');
+        mv.activateAR = () => { window.arSrc = mv.getAttribute('src'); };
+        document.querySelector('.ar-button').click();
+    }""")
+    assert page.evaluate("() => window.arSrc") == made["ar.glb"]["url"]
     # first-party counters arrived through the beacon
     stats = wait_for(lambda: (s := requests.get(duck["links"]["self"], headers=auth, timeout=30).json()["stats"])
                      ["model_loads"] >= 1 and s, timeout=10)
     assert stats["page_views"] >= 1
+    wait_for(lambda: requests.get(duck["links"]["self"], headers=auth, timeout=30).json()["stats"]["ar_launches"] == 1,
+             timeout=10)
     context.close()
 
 

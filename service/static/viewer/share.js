@@ -56,16 +56,13 @@ function show(id) {
 const arButton = mv.querySelector('[slot="ar-button"]');
 if (arButton) {
   arButton.addEventListener('click', (event) => {
-    // Scene Viewer and WebXR get the AR file (Draco, no KTX2); Quick Look uses ios-src
+    // Scene Viewer is handed the current `src`: give it the AR file (Draco, <= 100k faces, no KTX2).
+    // Swap and launch in the same tick, inside the tap, or Chrome blocks the intent:// navigation.
+    // Quick Look uses ios-src (our USDZ) and needs no swap.
     event.stopPropagation();
     beacon('ar');
-    const current = mv.getAttribute('src');
-    if (!isIOS && cfg.ar && current !== cfg.ar) {
-      mv.addEventListener('load', () => mv.activateAR(), { once: true });
-      mv.setAttribute('src', cfg.ar);
-    } else {
-      mv.activateAR();
-    }
+    if (!isIOS && cfg.ar && mv.getAttribute('src') !== cfg.ar) mv.setAttribute('src', cfg.ar);
+    mv.activateAR();
   });
 }
 
