@@ -47,8 +47,7 @@ class PageLog:
 
 def origin(url: str) -> str:
     """The origin of a URL; blob: URLs carry their creator's origin."""
-    if url.startswith("blob:"):
-        url = url[5:]
+    url = url.removeprefix("blob:")
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -70,7 +69,7 @@ class PageServer:
         body = html.encode("utf-8")
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
+            def do_GET(self):
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))

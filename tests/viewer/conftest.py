@@ -14,7 +14,6 @@ from tests.conftest import make_key
 from tests.fixtures import textured_obj_zip
 from tests.viewer.helpers import ready_artefact
 
-
 # node's WebAssembly (Draco in the compress step) reserves more address space than the job's
 # RLIMIT_AS allows on main today; the memory cap is the job runner's business (tests/jobs), these
 # tests are about pages, so they run jobs without it

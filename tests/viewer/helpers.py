@@ -30,8 +30,9 @@ META = {
 
 
 def upload(client, auth, path, metadata=META):
-    data = {"file": (open(path, "rb"), path.name), "metadata": json.dumps(metadata)}
-    resp = client.post("/api/v1/artefacts", data=data, headers=auth, content_type="multipart/form-data")
+    with open(path, "rb") as f:
+        data = {"file": (f, path.name), "metadata": json.dumps(metadata)}
+        resp = client.post("/api/v1/artefacts", data=data, headers=auth, content_type="multipart/form-data")
     assert resp.status_code in (200, 202), resp.get_data(as_text=True)
     return resp.get_json()
 

@@ -167,7 +167,7 @@ def test_embed_works_in_an_iframe_on_another_origin(site, browser):
 
 @pytest.mark.parametrize("client_name", list(UA))
 def test_in_app_browsers_get_open_in_browser_guidance(site, browser, client_name):
-    live, _, arts = site
+    _, _, arts = site
     share = arts["duck"]["links"]["share"]
     mobile = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
               "has_touch": True}

@@ -13,6 +13,7 @@ from service.api.viewer import VENDOR_DIR
 from service.db import get_db
 from service.db.models import Artefact
 from service.db.queries import current_version
+from tests.conftest import run_jobs
 from tests.viewer.helpers import META
 from tests.viewer.helpers import add_derivative
 from tests.viewer.helpers import fetch
@@ -20,7 +21,6 @@ from tests.viewer.helpers import json_ld
 from tests.viewer.helpers import meta_tags
 from tests.viewer.helpers import parse
 from tests.viewer.helpers import path_of
-from tests.conftest import run_jobs
 from tests.viewer.helpers import upload
 
 
