@@ -78,7 +78,6 @@ def response(metadata: dict, files: Files, links: dict, *, lang: str, root: str,
     author = metadata.get("institution") or metadata.get("creator")
     if author:
         body["author_name"] = author
-        body["author_url"] = links["share"]
     thumb = _thumbnail(files, maxwidth, maxheight)
     if thumb:
         body["thumbnail_url"], body["thumbnail_width"], body["thumbnail_height"] = thumb
