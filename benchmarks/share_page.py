@@ -95,7 +95,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-share-"))
-    live = start_live(Settings(data_dir=str(tmp / "live"), testing=True, start_worker=True, job_memory_mb=0))
+    live = start_live(Settings(data_dir=str(tmp / "live"), testing=True, start_worker=True))
     try:
         auth = {"Authorization": f"Bearer {make_key(live.app)}"}
         arts = {}

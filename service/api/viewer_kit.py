@@ -85,6 +85,11 @@ class Files:
     def video(self) -> str | None:
         return self.get("turntable.mp4")
 
+    @property
+    def spin(self) -> str | None:
+        """The 360° photo spin set (ring photo sets; shown when there is no 3D model)."""
+        return self.get("spin.json")
+
 
 def files_of(version: Version | None, root: str) -> Files:
     """Public URLs of a version's derivatives (empty when there is no ready version)."""

@@ -151,14 +151,15 @@ def json_ld(artefact: Artefact, metadata: dict, version: Version | None, files: 
         encodings.append({"@type": "MediaObject", "contentUrl": files.usdz, "encodingFormat": "model/vnd.usdz+zip"})
     doc = {
         "@context": "https://schema.org/",
-        "@type": "3DModel",
+        "@type": "3DModel" if encodings else "CreativeWork",
         "name": page["title"],
         "url": links["share"],
         "embedUrl": links["embed"],
-        "encoding": encodings,
-        "isResizable": not true_size_known(metadata, version),
         "inLanguage": page["lang"],
     }
+    if encodings:
+        doc["encoding"] = encodings
+        doc["isResizable"] = not true_size_known(metadata, version)
     optional = {
         "alternateName": page["subtitle"],
         "description": page["description"],
@@ -191,6 +192,8 @@ def build(artefact: Artefact, metadata: dict, version: Version | None, *, lang: 
     page["links"] = links
     page["files"] = files
     page["viewer"] = viewer_attrs(artefact, metadata, version, files, page["title"])
+    # no GLB (a ring photo set): the photo spin viewer instead, and no 1 MB WebGL viewer to load
+    page["spin"] = files.spin if not files.first_model else None
     page["config"] = script_config(artefact, files, lang)
     page["meta"] = social_tags(page, files, links, lang)
     page["json_ld"] = json_ld(artefact, metadata, version, files, links, page)

@@ -14,18 +14,12 @@ from tests.conftest import make_key
 from tests.fixtures import textured_obj_zip
 from tests.viewer.helpers import ready_artefact
 
-# node's WebAssembly (Draco in the compress step) reserves more address space than the job's
-# RLIMIT_AS allows on main today; the memory cap is the job runner's business (tests/jobs), these
-# tests are about pages, so they run jobs without it
-JOB_MEMORY_MB = 0
-
 
 @pytest.fixture(scope="session")
 def ready_template(tmp_path_factory):
     """A data dir holding one processed box (processing takes seconds; copying it takes milliseconds)."""
     root = tmp_path_factory.mktemp("viewer-template")
-    app = create_app(Settings(data_dir=str(root / "var"), testing=True, start_worker=False,
-                              job_memory_mb=JOB_MEMORY_MB))
+    app = create_app(Settings(data_dir=str(root / "var"), testing=True, start_worker=False))
     try:
         key = make_key(app)
         art = ready_artefact(app, app.test_client(), {"Authorization": f"Bearer {key}"},

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import cv2
-import numpy as np
 import pytest
 import requests
 from playwright.sync_api import sync_playwright
@@ -25,7 +23,7 @@ from tests.viewer.browser import PageServer
 from tests.viewer.browser import launch
 from tests.viewer.browser import not_blank
 from tests.viewer.browser import origin
-from tests.viewer.conftest import JOB_MEMORY_MB
+from tests.viewer.helpers import decode_qr
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +46,7 @@ def site(tmp_path_factory):
         pytest.fail(f"corpus not found at {CORPUS}; the browser tests read Duck.glb from ../shared/corpus")
     corpus = CORPUS
     root = tmp_path_factory.mktemp("viewer-live")
-    live = start_live(Settings(data_dir=str(root / "live"), testing=True, start_worker=True,
-                               job_memory_mb=JOB_MEMORY_MB))
+    live = start_live(Settings(data_dir=str(root / "live"), testing=True, start_worker=True))
     auth = {"Authorization": f"Bearer {make_key(live.app)}"}
     uploads = {
         "duck": (corpus / "formats" / "Duck.glb", {"title": {"vi": "Con vịt", "en": "Duck"}, "licence": "CC-BY-4.0"}),
@@ -187,8 +184,7 @@ def test_in_app_browsers_get_open_in_browser_guidance(site, browser, client_name
     qr = page.locator("#inapp img.qr")
     qr.scroll_into_view_if_needed()
     page.wait_for_function("() => document.querySelector('#inapp img.qr').naturalWidth > 0", timeout=30_000)
-    img = cv2.imdecode(np.frombuffer(qr.screenshot(), np.uint8), cv2.IMREAD_COLOR)
-    assert cv2.QRCodeDetector().detectAndDecode(img)[0] == share
+    assert decode_qr(qr.screenshot()) == share
     context.close()
 
 

@@ -307,3 +307,24 @@ def test_csp_allows_the_file_store_origin_in_s3_mode():
     for directive in ("connect-src", "img-src", "media-src"):
         assert all(o in policy[directive].split() for o in origins), directive
     assert "cdn.example.net" not in policy["script-src"]  # files may come from the store, code never does
+
+
+def test_photo_spin_replaces_the_3d_viewer_when_there_is_no_model(app, client, art):
+    with app.app_context():
+        db = get_db()
+        version = current_version(db, db.get(Artefact, art["id"]))
+        for d in [d for d in version.derivatives if d.name.endswith((".glb", ".usdz"))]:
+            version.derivatives.remove(d)  # a ring photo set has frames, no mesh
+        db.commit()
+    add_derivative(app, art["id"], "spin.json", json.dumps({"frames": 1, "sizes": []}).encode())
+    for key in ("share", "embed"):
+        resp = client.get(path_of(art["links"][key]))
+        assert resp.status_code == 200
+        doc = parse(resp)
+        assert not doc.xpath("//model-viewer")
+        (spin,) = doc.xpath("//div[@class='heritage-spin']")
+        assert fetch(client, spin.get("data-spin-src")).get_json() == {"frames": 1, "sizes": []}
+        scripts = [s.get("src") for s in doc.xpath("//script[@src]")]
+        assert "/static/spin/spin.js" in scripts and not any("/vendor/" in s for s in scripts)
+    ld = json_ld(parse(client.get(path_of(art["links"]["share"]))))
+    assert ld["@type"] == "CreativeWork" and "encoding" not in ld

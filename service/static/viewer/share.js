@@ -26,34 +26,36 @@ function pickLevel() {
   return cfg.levels[String(fit.length ? fit[fit.length - 1] : sizes[0])];
 }
 
-let loads = 0;
-mv.addEventListener('load', () => {
-  loads += 1;
-  root.dataset.model = loads === 1 ? 'first' : 'upgraded';
-  if (loads === 1) {
-    root.dataset.firstLoadMs = String(Math.round(performance.now()));  // read by benchmarks/share_page.py
-    beacon('load');
-    const level = pickLevel();
-    if (level && level !== mv.getAttribute('src')) mv.setAttribute('src', level);
-    if (!inApp && !mv.canActivateAR && !isIOS && !isAndroid) show('desktop-ar');
-  }
-});
-mv.addEventListener('error', (e) => { root.dataset.model = 'error'; console.warn('model-viewer', e.detail); });
+function watchViewer(mv) {
+  let loads = 0;
+  mv.addEventListener('load', () => {
+    loads += 1;
+    root.dataset.model = loads === 1 ? 'first' : 'upgraded';
+    if (loads === 1) {
+      root.dataset.firstLoadMs = String(Math.round(performance.now()));  // read by benchmarks/share_page.py
+      beacon('load');
+      const level = pickLevel();
+      if (level && level !== mv.getAttribute('src')) mv.setAttribute('src', level);
+      if (!inApp && !mv.canActivateAR && !isIOS && !isAndroid) show('desktop-ar');
+    }
+  });
+  mv.addEventListener('error', (e) => { root.dataset.model = 'error'; console.warn('model-viewer', e.detail); });
 
-const bar = mv.querySelector('.progress .bar');
-mv.addEventListener('progress', (e) => {
-  if (!bar) return;
-  const done = e.detail.totalProgress;
-  bar.style.width = `${Math.round(done * 100)}%`;
-  bar.parentElement.hidden = done >= 1;
-});
+  const bar = mv.querySelector('.progress .bar');
+  mv.addEventListener('progress', (e) => {
+    if (!bar) return;
+    const done = e.detail.totalProgress;
+    bar.style.width = `${Math.round(done * 100)}%`;
+    bar.parentElement.hidden = done >= 1;
+  });
+}
 
 function show(id) {
   const el = document.getElementById(id);
   if (el) el.hidden = false;
 }
 
-const arButton = mv.querySelector('[slot="ar-button"]');
+const arButton = mv && mv.querySelector('[slot="ar-button"]');
 if (arButton) {
   arButton.addEventListener('click', (event) => {
     // Scene Viewer is handed the current `src`: give it the AR file (Draco, <= 100k faces, no KTX2).
@@ -66,7 +68,9 @@ if (arButton) {
   });
 }
 
-if (inApp) {
+if (mv) watchViewer(mv);
+
+if (inApp && mv) {  // the guidance is about AR; a photo spin needs none
   root.classList.add(isIOS ? 'os-ios' : isAndroid ? 'os-android' : 'os-other');
   root.classList.add('in-app');
   const open = document.getElementById('open-browser');
