@@ -185,7 +185,8 @@ def _turntable(
     turn = total - end
     steps = np.arange(turn) / turn
     if flat:
-        azimuths = azimuth + SWING_DEGREES * np.sin(2 * math.pi * steps)
+        # from one side to the other and back: loops, and the middle differs from the start
+        azimuths = azimuth - SWING_DEGREES * np.cos(2 * math.pi * steps)
     else:
         azimuths = azimuth + 360.0 * steps
     window = CAPTION_WINDOW if lines else (-1.0, 1.0, -1.0, 1.0)

@@ -187,3 +187,16 @@ def test_failed_previews_keep_the_3d_files(obj_zip, tmp_path):
     assert on_disk == set(manifest["files"])
     assert not any(e.get("role") == "poster" for e in manifest["files"].values())
     assert REPO.is_dir()
+
+
+def test_panel_swings_instead_of_showing_its_edge(tmp_path, panel_glb):
+    out, body, _ = _job(tmp_path, panel_glb, overlay=False, **SMALL_VIDEO)
+    with av.open(str(out / "turntable.mp4")) as c:
+        frames = [f.to_ndarray(format="rgb24").astype(int) for f in c.decode(video=0)]
+    # frames 0 and 6 are the two ends of the swing: mirror images of a panel seen from either side
+    assert np.abs(frames[0] - frames[6]).mean() > 2
+    assert np.abs(frames[0] - frames[6][:, ::-1]).mean() < np.abs(frames[0] - frames[6]).mean()
+    # never edge-on: the panel stays wide in every frame
+    for f in frames:
+        dark = (np.abs(f - f[2, 2]).sum(axis=-1) > 60).any(axis=0)
+        assert dark.sum() > 0.3 * f.shape[1]
