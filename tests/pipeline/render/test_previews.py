@@ -190,7 +190,7 @@ def test_failed_previews_keep_the_3d_files(obj_zip, tmp_path):
 
 
 def test_panel_swings_instead_of_showing_its_edge(tmp_path, panel_glb):
-    out, body, _ = _job(tmp_path, panel_glb, overlay=False, **SMALL_VIDEO)
+    out, _, _ = _job(tmp_path, panel_glb, overlay=False, **SMALL_VIDEO)
     with av.open(str(out / "turntable.mp4")) as c:
         frames = [f.to_ndarray(format="rgb24").astype(int) for f in c.decode(video=0)]
     # frames 0 and 6 are the two ends of the swing: mirror images of a panel seen from either side
