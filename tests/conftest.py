@@ -36,7 +36,7 @@ def _previews_only_in_their_tests(request):
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """Embedded defaults under tmp_path; jobs are run explicitly by the test."""
-    return Settings(data_dir=str(tmp_path / "var"), testing=True, start_worker=False)
+    return Settings(data_dir=str(tmp_path / "var"), testing=True, start_worker=False, previews=False)
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def start_live(settings: Settings) -> LiveServer:
 @pytest.fixture
 def live(tmp_path):
     """A live app with embedded defaults and in-process worker threads."""
-    server = start_live(Settings(data_dir=str(tmp_path / "live"), testing=True, start_worker=True))
+    server = start_live(Settings(data_dir=str(tmp_path / "live"), testing=True, start_worker=True, previews=False))
     yield server
     server.stop()
     _stop(server.app)

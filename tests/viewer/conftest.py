@@ -19,7 +19,7 @@ from tests.viewer.helpers import ready_artefact
 def ready_template(tmp_path_factory):
     """A data dir holding one processed box (processing takes seconds; copying it takes milliseconds)."""
     root = tmp_path_factory.mktemp("viewer-template")
-    app = create_app(Settings(data_dir=str(root / "var"), testing=True, start_worker=False))
+    app = create_app(Settings(data_dir=str(root / "var"), testing=True, start_worker=False, previews=False))
     try:
         key = make_key(app)
         art = ready_artefact(app, app.test_client(), {"Authorization": f"Bearer {key}"},
@@ -38,7 +38,7 @@ def make_ready(tmp_path, ready_template):
         src, key, art_id = ready_template
         data_dir = tmp_path / f"var{len(apps)}"
         shutil.copytree(src, data_dir)
-        app = create_app(Settings(data_dir=str(data_dir), testing=True, start_worker=False, **overrides))
+        app = create_app(Settings(data_dir=str(data_dir), testing=True, start_worker=False, previews=False, **overrides))
         apps.append(app)
         client = app.test_client()
         auth = {"Authorization": f"Bearer {key}"}

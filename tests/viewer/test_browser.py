@@ -46,7 +46,7 @@ def site(tmp_path_factory):
         pytest.fail(f"corpus not found at {CORPUS}; the browser tests read Duck.glb from ../shared/corpus")
     corpus = CORPUS
     root = tmp_path_factory.mktemp("viewer-live")
-    live = start_live(Settings(data_dir=str(root / "live"), testing=True, start_worker=True))
+    live = start_live(Settings(data_dir=str(root / "live"), testing=True, start_worker=True, previews=False))
     auth = {"Authorization": f"Bearer {make_key(live.app)}"}
     uploads = {
         "duck": (corpus / "formats" / "Duck.glb", {"title": {"vi": "Con vịt", "en": "Duck"}, "licence": "CC-BY-4.0"}),
