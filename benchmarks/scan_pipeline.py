@@ -11,8 +11,9 @@ mesh (Chamfer and Hausdorff / bbox diagonal, texture error).
 
 Levels compared: thumb (20k faces, 512 px), web (150k, 2048 px), ar (100k,
 2048 px). Ours also writes web-1024/4096, master and ar.usdz inside its
-measured time. gltf-transform: Draco, simplify ratio and texture size set
-per level. gltfpack (npm build: no texture resizing without BasisU): -cc
+measured time. gltf-transform: `optimize` with Draco, simplify ratio and
+`--texture-size` per level, `--texture-compress auto` (re-encodes in the
+source format; with `false` it does not resize at all). gltfpack (npm build: no texture resizing without BasisU, so its textures stay at source size): -cc
 meshopt compression; its errors are measured on an uncompressed run with
 the same simplification.
 
@@ -110,7 +111,7 @@ def run_gltf_transform(src: Path, work: Path, faces: int) -> dict:
     for level, (budget, size) in LEVELS.items():
         out = work / f"gt-{level}.glb"
         ratio = min(1.0, budget / faces)
-        cmd = [tool, "optimize", str(src), str(out), "--compress", "draco", "--texture-compress", "false",
+        cmd = [tool, "optimize", str(src), str(out), "--compress", "draco", "--texture-compress", "auto",
                "--texture-size", str(size), "--simplify", "true" if ratio < 1 else "false",
                "--simplify-ratio", f"{ratio:.4f}", "--simplify-error", "1"]
         w, r = timed(cmd)

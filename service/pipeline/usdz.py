@@ -27,6 +27,7 @@ import numpy as np
 from service.errors import InvalidScan
 from service.pipeline.rights import usd_layer_data
 from service.pipeline.scene import Scene
+from service.pipeline.scene import normals_of
 from service.pipeline.scene import corner_colours
 from service.pipeline.textures import encode
 from service.pipeline.textures import fit
@@ -96,7 +97,7 @@ def _author_mesh(stage, mesh, i: int, folder: Path, images: dict, texture_size) 
     geom.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(np.asarray(mesh.faces, dtype=np.int32).ravel()))
     geom.CreateExtentAttr([Gf.Vec3f(*map(float, points.min(axis=0))), Gf.Vec3f(*map(float, points.max(axis=0)))])
     geom.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
-    geom.CreateNormalsAttr(Vt.Vec3fArray.FromNumpy(np.asarray(mesh.vertex_normals, dtype=np.float32)))
+    geom.CreateNormalsAttr(Vt.Vec3fArray.FromNumpy(np.asarray(normals_of(mesh), dtype=np.float32)))
     geom.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
     primvars = UsdGeom.PrimvarsAPI(geom)
     material = UsdShade.Material.Define(stage, f"/Root/Materials/material_{i}")

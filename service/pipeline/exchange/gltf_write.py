@@ -21,6 +21,7 @@ import trimesh
 
 from service.pipeline.exchange.glb import write_glb as write_chunks
 from service.pipeline.scene import Scene
+from service.pipeline.scene import normals_of
 from service.pipeline.scene import corner_colours
 from service.pipeline.textures import encode
 from service.pipeline.textures import fit
@@ -155,7 +156,7 @@ class _Writer:
             mesh = corner_colours(mesh)
             visual = mesh.visual
         positions = np.asarray(mesh.vertices, dtype=np.float32)
-        normals = np.asarray(mesh.vertex_normals, dtype=np.float32)
+        normals = np.asarray(normals_of(mesh), dtype=np.float32)
         normals = _unit(normals)
         attributes = {
             "POSITION": self.accessor(positions, _FLOAT, "VEC3", target=_ARRAY, bounds=True),
