@@ -78,8 +78,8 @@ def load(
     loader = LOADERS.get(fmt)
     if loader is None:
         raise UnsupportedFormat(f"load: {main.name!r} is {fmt.upper()}, which this server cannot read yet")
-    check_image_files(files, [f for f, got in found if got in IMAGE_FORMATS], max_image_pixels=max_image_pixels)
-    notes = check_references(main, fmt, files)
+    check_image_files([f for f, got in found if got in IMAGE_FORMATS], max_image_pixels=max_image_pixels)
+    notes = check_references(main, fmt)
     scene = loader(main, fmt, max_faces=max_faces, max_image_pixels=max_image_pixels)
     scene.warnings.extend(notes)
     return scene
