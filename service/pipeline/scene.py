@@ -55,7 +55,7 @@ class Scene:
         hi = np.max([m.bounds[1] for m in self.meshes], axis=0)
         return np.array([lo, hi])
 
-    def apply_transform(self, matrix: np.ndarray) -> "Scene":
+    def apply_transform(self, matrix: np.ndarray) -> Scene:
         """Apply a (4, 4) transform to every mesh in place and return self."""
         for m in self.meshes:
             m.apply_transform(matrix)

@@ -27,8 +27,8 @@ import numpy as np
 from service.errors import InvalidScan
 from service.pipeline.rights import usd_layer_data
 from service.pipeline.scene import Scene
-from service.pipeline.scene import normals_of
 from service.pipeline.scene import corner_colours
+from service.pipeline.scene import normals_of
 from service.pipeline.textures import encode
 from service.pipeline.textures import fit
 from service.pipeline.textures import image_key

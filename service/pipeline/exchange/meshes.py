@@ -57,7 +57,7 @@ def load_trimesh(
     draco = fmt == "glb" and _check_draco(path)
     try:
         loaded = trimesh.load(str(path), file_type=fmt, process=False)
-    except Exception as e:  # noqa: BLE001 - parser errors of every kind mean "unreadable"
+    except Exception as e:
         log.warning("load: %s failed", path.name, exc_info=True)
         raise InvalidScan(
             f"load: {path.name!r} could not be read as {fmt.upper()} ({short(e)}); "
