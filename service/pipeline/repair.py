@@ -21,6 +21,7 @@ import logging
 import numpy as np
 import trimesh
 
+from service.errors import InvalidScan
 from service.pipeline.scene import Scene
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def repair(scene: Scene, *, winding: bool = True) -> Scene:
         for key, n in repair_mesh(mesh, winding=winding).items():
             totals[key] = totals.get(key, 0) + n
     scene.meshes = [m for m in scene.meshes if len(m.faces)]
+    if not scene.meshes:
+        raise InvalidScan("repair: every face of the scan is degenerate (zero area); re-export the mesh")
     scene.info["repair"] = totals
     if totals.get("degenerate_faces") or totals.get("duplicate_faces"):
         scene.warnings.append(
@@ -71,6 +74,8 @@ def repair_mesh(mesh: trimesh.Trimesh, *, winding: bool = True) -> dict[str, int
     if degenerate:
         mesh.update_faces(keep)
         cross = cross[keep]
+    if len(mesh.faces) == 0:
+        return {"welded_vertices": welded, "degenerate_faces": degenerate, "duplicate_faces": 0, "flipped_faces": 0, "faces_in": f0}
     unique = _unique_faces(mesh.faces)  # first of each set of identical faces
     duplicate = int((~unique).sum())
     if duplicate:

@@ -94,6 +94,18 @@ def check_image_files(images: list[Path], *, max_image_pixels: int) -> None:
             )
 
 
+def expects_texture(obj: Path) -> bool:
+    """Whether an OBJ's material files (present in the upload) name a colour texture."""
+    for mtl_name in _mtllibs(obj):
+        mtl = _find(obj.parent, mtl_name)
+        if mtl is not None and any(
+            _MAP.match(line) and _MAP.match(line).group(1).lower() == "map_kd"
+            for line in mtl.read_text(encoding="utf-8", errors="replace").splitlines()
+        ):
+            return True
+    return False
+
+
 def _find(folder: Path, name: str) -> Path | None:
     name = name.strip().strip('"').replace("\\", "/")
     direct = folder / name
