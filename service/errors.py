@@ -98,3 +98,10 @@ class ProcessingFailed(HeritageError):
 
     code = "processing_failed"
     status = 500
+
+
+class InvalidPhotoSet(HeritageError):
+    """A photo set that cannot be what its kind says (too few frames, mixed sizes)."""
+
+    code = "invalid_photo_set"
+    status = 422
