@@ -14,8 +14,8 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from service.errors import InvalidMetadata
 from service.pipeline import constants as tol
@@ -104,7 +104,7 @@ def process(
             try:
                 hook(out_dir, body, metadata=metadata, options=options, progress=progress)
                 body["steps"][name] = {"status": "ok"}
-            except Exception as e:  # noqa: BLE001 - an optional stage must not lose the 3D outputs
+            except Exception as e:
                 log.warning("%s: failed", name, exc_info=True)
                 body["steps"][name] = {"status": "failed", "error": str(e) or type(e).__name__}
                 body["warnings"].append(f"{name}: failed ({e}); the 3D files are fine")
