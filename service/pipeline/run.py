@@ -79,7 +79,7 @@ def process(
     """
     metadata = metadata or {}
     options = {**DEFAULT_OPTIONS, **(options or {})}
-    progress = progress or (lambda pct, stage: None)
+    progress = _monotonic(progress or (lambda pct, stage: None))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     kind = metadata.get("kind")
@@ -116,3 +116,14 @@ def process(
     write_manifest(out_dir, body)
     progress(100, "done")
     return {"manifest_version": 1, **body}
+
+
+def _monotonic(progress: Progress) -> Progress:
+    """Flows and hooks count their own percentages; never let the bar go backwards."""
+    state = {"pct": 0}
+
+    def report(pct: int, stage: str) -> None:
+        state["pct"] = max(state["pct"], int(pct))
+        progress(state["pct"], stage)
+
+    return report
