@@ -36,6 +36,9 @@ FONT_CANDIDATES = (
 )
 FONT_NAME = "LabelSans"
 MM = 72 / 25.4
+COLS = 3
+ROWS = 7
+MARGIN_MM = 10.0
 
 
 def find_font() -> Path:
@@ -47,7 +50,7 @@ def find_font() -> Path:
                       "fonts-dejavu-core (scripts/setup.sh does) or put DejaVuSans.ttf in assets/fonts/")
 
 
-def write_labels(labels: list[dict], path: Path, *, cols: int = 3, rows: int = 7, margin_mm: float = 10,
+def write_labels(labels: list[dict], path: Path, *, cols: int = COLS, rows: int = ROWS, margin_mm: float = MARGIN_MM,
                  heading: str | None = None) -> Path:
     """Draw the label sheet.
 

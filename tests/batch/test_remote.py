@@ -1,0 +1,64 @@
+"""A whole batch against a live server: five artefacts, one broken, reports, links and QR labels."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from service.batch.progress import JsonlDisplay
+from service.batch.run import BatchConfig
+from service.batch.run import run_batch
+from tests.batch.collection import BROKEN
+from tests.batch.conftest import check_links
+from tests.batch.conftest import decode_labels
+from tests.batch.conftest import read_report
+from tests.batch.conftest import report_links
+from tests.batch.conftest import server_artefacts
+from tests.conftest import make_key
+
+
+@pytest.mark.slow
+def test_collection_ends_ready_with_a_report_whose_links_work(live, collection, tmp_path):
+    key = make_key(live.app)
+    events = io.StringIO()
+    result = run_batch(BatchConfig(source=collection, server=live.url, key=key, poll=0.3, concurrency=3,
+                                   report_dir=tmp_path / "report"), JsonlDisplay(events))
+
+    # the broken one is reported with the server's reason, the rest are ready
+    assert result.counts == {"ready": 4, "failed": 1}
+    rows = read_report(result.reports["csv"])
+    assert rows[BROKEN]["status"] == "failed"
+    assert re.search(r"vo-binh\.glb.*could not be read", rows[BROKEN]["error"])
+    ready = {k: r for k, r in rows.items() if r["status"] == "ready"}
+    assert set(ready) == {"BT-2024-001", "BT-2024-002", "BT-2024-003", "BT-2024-004"}
+    assert rows["BT-2024-004"]["title_vi"] == "Ấm trà Bát Tràng"
+    on_server = {a["id"]: a for a in server_artefacts(live.url, key)}
+    assert len(on_server) == 5
+    for row in ready.values():
+        assert on_server[row["artefact_id"]]["status"] == "ready"
+        assert on_server[row["artefact_id"]]["metadata"]["accession_number"] == row["key"]
+        assert row["model"].endswith("/master.glb") and row["share"] and row["embed_snippet"].startswith("<iframe")
+
+    # every link the server routes answers 200 (share pages are checked too once they are routed)
+    links = report_links(result.reports["html"], rows)
+    checked = check_links(live.app, links, key)
+    assert {r["model"] for r in ready.values()} <= checked
+    assert {r["api"] for r in rows.values()} <= checked and {r["job"] for r in rows.values()} <= checked
+
+    # the HTML is self-contained: QR images inline, no external scripts or styles
+    html = result.reports["html"].read_text(encoding="utf-8")
+    assert html.count('src="data:image/svg+xml') == 4
+    assert not re.search(r'<(script|link)[^>]+(src|href)="http', html)
+    assert "Vò bình gốm vỡ" in html and "could not be read" in html
+
+    # the QR codes on the label sheet decode to each ready artefact's share link, in manifest order
+    expected = [ready[k]["share"] for k in sorted(ready)]
+    assert decode_labels(result.reports["labels"], 4) == expected
+
+    # progress: per-artefact stages from the server and one "done" per artefact
+    lines = events.getvalue().splitlines()
+    assert sum('"event": "done"' in line for line in lines) == 5
+    assert any('"stage": "upload"' in line for line in lines)
+    assert any('"stage": "validate"' in line for line in lines)

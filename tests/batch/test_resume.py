@@ -1,0 +1,82 @@
+"""Resume: the batch command killed midway and run again creates no duplicates and finishes the collection."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.batch.collection import BROKEN
+from tests.batch.conftest import read_report
+from tests.batch.conftest import server_artefacts
+from tests.conftest import make_key
+from tests.conftest import wait_for
+from tests.fixtures import REPO
+
+
+def digitise(manifest, live, key, *extra) -> list[str]:
+    return [sys.executable, str(REPO / "scripts" / "digitise.py"), str(manifest), "--server", live.url,
+            "--key", key, "--jsonl", "--poll", "0.3", *extra]
+
+
+def read_state(path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def entries(path, live) -> dict:
+    return read_state(path).get("targets", {}).get(live.url, {})
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_without_duplicates(live, collection, tmp_path):
+    key = make_key(live.app)
+    state = collection.with_name("manifest.heritage-ar-state.json")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    log = open(tmp_path / "first.log", "w")
+    first = subprocess.Popen(digitise(collection, live, key, "--concurrency", "1"), stdout=log,
+                             stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_for(lambda: any(e.get("artefact_id") for e in entries(state, live).values()), timeout=60, interval=0.02)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        log.close()
+    before = entries(state, live)
+    assert sum(e.get("status") in ("ready", "failed") for e in before.values()) < 5, "killed too late"
+    # the crash also lost the answer of one upload the server did accept
+    lost = next(k for k, e in before.items() if e.get("artefact_id"))
+    doc = read_state(state)
+    doc["targets"][live.url][lost] = {}
+    state.write_text(json.dumps(doc), encoding="utf-8")
+
+    second = subprocess.run(digitise(collection, live, key), capture_output=True, text=True, env=env, timeout=240)
+    assert second.returncode == 1, second.stderr  # 1: one artefact failed
+    summary = json.loads(second.stdout.splitlines()[-1])
+    assert summary["counts"] == {"ready": 4, "failed": 1}
+
+    on_server = server_artefacts(live.url, key)
+    assert len(on_server) == 5, [a["metadata"].get("accession_number") for a in on_server]
+    by_accession = {a["metadata"]["accession_number"]: a for a in on_server}
+    assert len(by_accession) == 5
+    assert by_accession[BROKEN]["status"] == "failed"
+    assert all(a["status"] == "ready" for k, a in by_accession.items() if k != BROKEN)
+    after = entries(state, live)
+    assert after[lost]["duplicate"] is True and after[lost]["artefact_id"] == by_accession[lost]["id"]
+    rows = read_report(collection.parent / "manifest-report" / "report.csv")
+    assert {k: r["artefact_id"] for k, r in rows.items()} == {k: a["id"] for k, a in by_accession.items()}
+
+    # a third run has nothing left to do: no upload, same artefacts
+    t0 = time.monotonic()
+    third = subprocess.run(digitise(collection, live, key), capture_output=True, text=True, env=env, timeout=120)
+    assert third.returncode == 1
+    assert '"stage": "upload"' not in third.stdout
+    assert len(server_artefacts(live.url, key)) == 5
+    assert time.monotonic() - t0 < 30
