@@ -1,0 +1,90 @@
+"""The HTTP client: streamed multipart uploads, retries with backoff on 5xx and lost connections, final 4xx."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from service.batch.client import Api
+from service.batch.client import MultipartFile
+from service.batch.progress import QuietDisplay
+from service.batch.run import BatchConfig
+from service.batch.run import run_batch
+from service.errors import ServerUnreachable
+from service.errors import UploadRejected
+from tests.batch.conftest import server_artefacts
+from tests.conftest import make_key
+
+META = {"title": {"vi": "Hộp gỗ", "en": "Box"}, "licence": "CC0-1.0"}
+
+
+class Flaky:
+    """WSGI middleware: the first `failures` POSTs read the body, then answer 503 (a proxy restarting)."""
+
+    def __init__(self, app, failures: int) -> None:
+        self.app = app
+        self.failures = failures
+        self.posts = 0
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "POST":
+            self.posts += 1
+            if self.posts <= self.failures:
+                environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"upstream restarting"]
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def flaky(app):
+    middleware = Flaky(app, failures=2)
+    server = make_server("127.0.0.1", 0, middleware, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    middleware.url = f"http://127.0.0.1:{server.server_port}"
+    yield middleware
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def test_upload_retries_5xx_with_backoff_and_creates_one_artefact(flaky, app, obj_zip):
+    key = make_key(app)
+    api = Api(flaky.url, key, retries=3, backoff=0.05)
+    sent = []
+    answer = api.upload([("hộp gỗ.zip", obj_zip)], META, on_bytes=sent.append, on_retry=lambda: sent.clear())
+    assert flaky.posts == 3
+    assert answer["status"] == "queued" and answer["duplicate"] is False
+    assert sum(sent) == len(MultipartFile([("hộp gỗ.zip", obj_zip)], META))
+    again = api.upload([("hộp gỗ.zip", obj_zip)], META)
+    assert again["id"] == answer["id"] and again["duplicate"] is True
+    items = server_artefacts(flaky.url, key)
+    assert len(items) == 1 and items[0]["metadata"]["title"] == META["title"]
+
+
+def test_multipart_body_is_what_a_browser_sends(obj_zip):
+    body = MultipartFile([("a.zip", obj_zip)], META)
+    data = b""
+    while chunk := body.read(1000):
+        data += chunk
+    assert len(data) == len(body)
+    assert f'name="file"; filename="a.zip"'.encode() in data and obj_zip.read_bytes() in data
+    assert json.dumps(META, ensure_ascii=False).encode() in data
+    assert data.endswith(f"--{body.boundary}--\r\n".encode())
+
+
+def test_gives_up_with_an_actionable_message():
+    api = Api("http://127.0.0.1:9", "k", retries=2, backoff=0.01)
+    with pytest.raises(ServerUnreachable, match="gave up after 3 attempts.*run the same command again"):
+        api.get("/api/v1/artefacts")
+
+
+def test_a_wrong_key_stops_the_run(flaky, collection, tmp_path):
+    flaky.failures = 0
+    with pytest.raises(UploadRejected, match="401") as e:
+        run_batch(BatchConfig(source=collection, server=flaky.url, key="wrong", report_dir=tmp_path / "r"),
+                  QuietDisplay())
+    assert e.value.context["http_status"] == 401
