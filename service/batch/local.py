@@ -52,8 +52,8 @@ def run_into_folder(items: list[Item], out: Path, state: State, display, *, scra
         fingerprint = hashes.fingerprint(build_parts(item.files, scratch))
         entry = state.get(item.key)
         target = out / safe_name(item.key)
-        if entry.get("fingerprint") == fingerprint and entry.get("status") in ("ready", "failed") \
-                and (target / "manifest.json").exists():
+        done = entry.get("status") == "failed" or (target / "manifest.json").exists()
+        if entry.get("fingerprint") == fingerprint and entry.get("status") in ("ready", "failed") and done:
             display.finish(item.key, entry["status"], entry.get("error") or "")
             return
         state.update(item.key, fingerprint=fingerprint, status="processing", error=None, source=item.source)
@@ -95,6 +95,7 @@ def run_into_storage(items: list[Item], settings, institution: str, state: State
     from service import create_app
     from service.api.present import artefact_json
     from service.db import get_db
+    from service.db.models import Institution
     from service.db.queries import get_or_create_institution
     from service.jobs import make_context
     from service.jobs.execute import run_job
@@ -108,6 +109,9 @@ def run_into_storage(items: list[Item], settings, institution: str, state: State
     record_invalid(items, state, display)
     hashes = HashCache(state.doc.get("hashes"))
     base = settings.base_url or "http://127.0.0.1:8000"
+    with Session(app.extensions["db_engine"]) as db:
+        institution_id = get_or_create_institution(db, institution).id  # once: threads would race to create it
+        db.commit()
 
     def one(item: Item) -> None:
         display.stage(item.key, "hash", 0)
@@ -119,7 +123,7 @@ def run_into_storage(items: list[Item], settings, institution: str, state: State
             return
         display.stage(item.key, "store", 0)
         with Session(app.extensions["db_engine"]) as db:
-            inst = get_or_create_institution(db, institution)
+            inst = db.get(Institution, institution_id)
             result = submit(db, store, inst, parts, validate_metadata(item.metadata))
             db.commit()
             artefact_id, job_id = result.artefact.id, result.job.id if result.job else None
