@@ -162,6 +162,35 @@ def keys_create(institution: str, label: str | None) -> None:
     click.echo(raw)
 
 
+@cli.group()
+def webhooks() -> None:
+    """Event callbacks to an institution's own system."""
+
+
+@webhooks.command("set")
+@click.option("--institution", required=True, help="Institution name.")
+@click.option("--url", required=True, help="HTTPS endpoint that receives artefact.ready / artefact.failed.")
+def webhooks_set(institution: str, url: str) -> None:
+    """Set the webhook URL and print a new signing secret."""
+    import secrets
+
+    from sqlalchemy.orm import Session
+
+    from service import db
+    from service.db.queries import get_or_create_institution
+
+    if not url.startswith(("https://", "http://")):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
+    settings = _settings()
+    db.upgrade(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    with Session(engine) as session:
+        inst = get_or_create_institution(session, institution)
+        inst.webhook_url, inst.webhook_secret = url, "whsec_" + secrets.token_urlsafe(24)
+        session.commit()
+        click.echo(inst.webhook_secret)
+
+
 @cli.group("db")
 def db_group() -> None:
     """Database schema."""

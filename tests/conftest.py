@@ -121,3 +121,24 @@ def corpus():
     if not CORPUS.is_dir():
         pytest.fail(f"corpus not found at {CORPUS}; these tests read real scans from ../shared/corpus")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's standalone S3 server, over HTTP, for the whole session."""
+    from tests.servers import MotoServer
+
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_schema():
+    """A fresh PostgreSQL schema on the machine's server (database `test`); dropped afterwards."""
+    from tests.servers import create_pg_schema
+    from tests.servers import drop_pg_schema
+
+    schema = create_pg_schema()
+    yield schema
+    drop_pg_schema(schema)

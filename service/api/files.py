@@ -23,7 +23,7 @@ from service.storage.keys import is_public
 bp = Blueprint("files", __name__)
 
 
-@bp.route("/files/<path:key>", methods=("GET", "HEAD"))
+@bp.route("/files/<path:key>", methods=("GET", "HEAD"), provide_automatic_options=False)
 def serve_file(key: str):
     """A public derivative file."""
     store = get_store()

@@ -57,6 +57,9 @@ class Institution(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # where to POST "artefact.ready" / "artefact.failed" events, signed with the secret (HMAC-SHA256)
+    webhook_url: Mapped[str | None] = mapped_column(String(1000))
+    webhook_secret: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     keys: Mapped[list["ApiKey"]] = relationship(back_populates="institution")

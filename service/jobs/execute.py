@@ -32,6 +32,7 @@ from service.db.models import utcnow
 from service.db.queries import metadata_of
 from service.errors import HeritageError
 from service.jobs.sandbox import run_child
+from service.jobs.webhooks import send_later
 from service.pipeline.manifest import MANIFEST
 from service.pipeline.manifest import mime_of
 from service.pipeline.manifest import read_manifest
@@ -178,6 +179,9 @@ def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict])
             artefact.current_version = max(artefact.current_version or 0, version.number)
         job.state, job.progress, job.stage, job.finished_at = "done", 100, "done", utcnow()
         job.error_code = job.error_message = None
+        event = _event("artefact.ready", artefact, version, job)
+        hook = (artefact.institution.webhook_url, artefact.institution.webhook_secret)
+    send_later(*hook, event)
 
 
 def _fail(ctx: JobContext, job_id: str, code: str, message: str) -> None:
@@ -190,7 +194,22 @@ def _fail(ctx: JobContext, job_id: str, code: str, message: str) -> None:
         version.status, version.error_code, version.error_message = "failed", code, message
         # an artefact with an earlier good version keeps showing it
         artefact.status = "ready" if artefact.current_version else "failed"
+        event = _event("artefact.failed", artefact, version, job)
+        hook = (artefact.institution.webhook_url, artefact.institution.webhook_secret)
+    send_later(*hook, event)
     log.info("job %s: failed: %s: %s", job_id, code, message)
+
+
+def _event(name: str, artefact: Artefact, version: Version, job: Job) -> dict:
+    return {
+        "event": name,
+        "artefact_id": artefact.id,
+        "status": artefact.status,
+        "version": version.number,
+        "job_id": job.id,
+        "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
+        "accession_number": artefact.accession_number,
+    }
 
 
 def _retry_or_fail(ctx: JobContext, job_id: str, exc: Exception) -> str:

@@ -94,9 +94,10 @@ def run_child(
                 f"job: processing took longer than {timeout:.0f} s (during {stage['name']!r}) and was stopped; "
                 "try a smaller or decimated file, or ask the operator to raise HERITAGE_AR_JOB_TIMEOUT_SECONDS"
             ) from None
-        reader.join(timeout=5)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        finally:
+            reader.join(timeout=5)
+            if proc.stdout is not None:
+                proc.stdout.close()
     result_path = workdir / "result.json"
     result = json.loads(result_path.read_text()) if result_path.exists() else None
     if code == 0 and result and result.get("ok"):
