@@ -146,6 +146,12 @@ class Api:
             url = self.server + url
         return self._json(self._retry(f"GET {url}", lambda: self.session.get(url, timeout=self.timeout)))
 
+    def patch_metadata(self, artefact_id: str, metadata: dict) -> dict:
+        """Replace the catalogue fields of an artefact (a corrected spreadsheet row)."""
+        url = f"{self.server}/api/v1/artefacts/{artefact_id}"
+        return self._json(self._retry(f"PATCH {url}", lambda: self.session.patch(url, json=metadata,
+                                                                                  timeout=self.timeout)))
+
     def fetch(self, url: str, *, limit: int = 8 << 20) -> bytes | None:
         """Download a small public file (a poster); None when it is missing or too big."""
         try:

@@ -80,7 +80,12 @@ def batch(source: Path, server: str | None, key: str | None, local: bool, out: P
         state_path=state_path, report_dir=report_dir, concurrency=concurrency, retries=retries, poll=poll,
         timeout=timeout, wait=not no_wait, qr_link=qr_link, options={"previews": not no_previews},
     )
-    result = run_batch(config, make_display(mode))
+    try:
+        result = run_batch(config, make_display(mode))
+    except KeyboardInterrupt:
+        click.echo(f"interrupted; progress is saved in {config.resolved_state()}: run the same command again "
+                   "to resume", err=True)
+        sys.exit(130)
     summary = {"counts": result.counts, "reports": {k: str(v) for k, v in result.reports.items()},
                "state": str(config.resolved_state())}
     if jsonl:

@@ -19,6 +19,8 @@ NOTES
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -144,8 +146,13 @@ def _upload(item: Item, api: Api, state: State, display, hashes: HashCache, scra
     parts = build_parts(item.files, scratch)
     fingerprint = hashes.fingerprint(parts)
     entry = state.get(item.key)
+    meta_hash = metadata_hash(item.metadata)
     if entry.get("fingerprint") == fingerprint and entry.get("artefact_id"):
         log.info("batch: %s already sent as %s (%s)", item.key, entry["artefact_id"], entry.get("status"))
+        if entry.get("metadata_hash") != meta_hash:
+            display.stage(item.key, "metadata", 0)
+            api.patch_metadata(entry["artefact_id"], item.metadata)
+            state.update(item.key, metadata_hash=meta_hash)
         return entry.get("status") or "queued"
     total = sum(p.stat().st_size for _, p in parts) or 1
     sent = [0]
@@ -167,6 +174,10 @@ def _upload(item: Item, api: Api, state: State, display, hashes: HashCache, scra
     state.update(item.key, fingerprint=fingerprint, artefact_id=answer["id"], job_url=answer.get("job_url"),
                  links=answer.get("links") or {}, status=answer.get("status"), duplicate=bool(answer.get("duplicate")),
                  error=None, source=item.source)
+    if answer.get("duplicate"):
+        # the server kept the metadata of the first upload; the spreadsheet may have been corrected since
+        api.patch_metadata(answer["id"], item.metadata)
+    state.update(item.key, metadata_hash=meta_hash)
     display.stage(item.key, answer.get("status") or "queued", 0)
     return answer.get("status") or "queued"
 
@@ -206,6 +217,12 @@ def _settle(api: Api, state: State, key: str, item: Item) -> dict:
         poster=poster_url(art.get("derivatives") or {}),
         warnings=art.get("warnings") or [],
     )
+
+
+def metadata_hash(metadata: dict) -> str:
+    """A short hash of an item's metadata: a corrected row is sent as a metadata edit, not a new upload."""
+    raw = json.dumps(metadata, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
 def poster_url(derivatives: dict) -> str | None:

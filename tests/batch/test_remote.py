@@ -50,6 +50,8 @@ def test_collection_ends_ready_with_a_report_whose_links_work(live, collection, 
     # the HTML is self-contained: QR images inline, no external scripts or styles
     html = result.reports["html"].read_text(encoding="utf-8")
     assert html.count('src="data:image/svg+xml') == 4
+    # posters are embedded when the server makes them (the previews stage)
+    assert html.count('src="data:image/jpeg;base64,') == sum(bool(r["poster"]) for r in ready.values())
     assert not re.search(r'<(script|link)[^>]+(src|href)="http', html)
     assert "Vò bình gốm vỡ" in html and "could not be read" in html
 
