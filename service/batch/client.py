@@ -17,8 +17,8 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import requests
 
@@ -51,7 +51,7 @@ class MultipartFile:
             quoted = name.replace("\\", "\\\\").replace('"', "%22")
             self._pieces.append(
                 f'--{b}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
-                f"Content-Type: application/octet-stream\r\n\r\n".encode("utf-8")
+                f"Content-Type: application/octet-stream\r\n\r\n".encode()
             )
             self._pieces.append(Path(path))
             self._pieces.append(b"\r\n")
@@ -82,7 +82,7 @@ class MultipartFile:
                     self._index += 1
                 continue
             if self._open is None:
-                self._open = open(piece, "rb")
+                self._open = open(piece, "rb")  # noqa: SIM115 - kept open across read() calls, closed below
             chunk = self._open.read(size - len(out))
             if chunk:
                 out += chunk

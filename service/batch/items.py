@@ -42,7 +42,7 @@ TEXT_FIELDS = ("accession_number", "creator", "culture", "date", "description", 
                "licence", "category", "kind", "up_axis")
 FILE_SEPARATORS = re.compile(r"[;|\n]")
 METADATA_NAME = "metadata.json"
-_DIMS = re.compile(r"^\s*([\d.,]+)\s*[x×*]\s*([\d.,]+)(?:\s*[x×*]\s*([\d.,]+))?\s*([a-z]+)?\s*$", re.I)
+_DIMS = re.compile(r"^\s*([\d.,]+)\s*[x×*]\s*([\d.,]+)(?:\s*[x×*]\s*([\d.,]+))?\s*([a-z]+)?\s*$", re.IGNORECASE)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 
 class QuietDisplay:
-    """Silent except for failures (cron mails only when something broke)."""
+    """Silent except for artefacts that did not end ready (cron mails only when something broke)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
@@ -35,7 +35,7 @@ class QuietDisplay:
         pass
 
     def finish(self, key: str, status: str, message: str = "") -> None:
-        if status in ("failed", "invalid"):
+        if status != "ready":
             print(f"{key}: {status}: {message}", file=self.stream, flush=True)
 
     def note(self, message: str) -> None:
@@ -116,7 +116,7 @@ class BarsDisplay:
                 self._free.sort()
                 bar.close()
             if self.overall is not None:
-                if status in ("failed", "invalid"):
+                if status != "ready":
                     self.overall.write(f"{key}: {status}: {message}", file=self.stream)
                 self.overall.update(1)
 

@@ -166,9 +166,9 @@ def _upload(item: Item, api: Api, state: State, display, hashes: HashCache, scra
 
     try:
         answer = api.upload(parts, item.metadata, on_bytes=on_bytes, on_retry=on_retry)
-    except UploadRejected as e:
+    except UploadRejected:
         state.update(item.key, fingerprint=fingerprint, artefact_id=None, source=item.source)
-        raise e
+        raise
     log.info("batch: %s uploaded as %s%s", item.key, answer["id"], " (already on the server)" if answer.get(
         "duplicate") else "")
     state.update(item.key, fingerprint=fingerprint, artefact_id=answer["id"], job_url=answer.get("job_url"),

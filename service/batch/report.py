@@ -17,8 +17,8 @@ import html
 import io
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import segno
 
@@ -120,8 +120,8 @@ def write_html(rows: list[dict], path: Path, *, title: str, fetch: Callable[[str
         qr = f"<img class=qr alt={_attr(link)} src={_attr(qr_svg_data_uri(link))}>" if link else ""
         cells = [
             f"<td>{poster}</td>",
-            f"<td><b>{_e(row['title_vi'] or row['title_en'])}</b><br><span lang=en>{_e(row['title_en'])}</span>"
-            f"<br><small>{_e(row['accession_number'])} · {_e(row['source'])}</small></td>",
+            (f"<td><b>{_e(row['title_vi'] or row['title_en'])}</b><br><span lang=en>{_e(row['title_en'])}</span>"
+             f"<br><small>{_e(row['accession_number'])} · {_e(row['source'])}</small></td>"),
             f'<td><span class=status style="color:{colour}">{_e(row["status"])}</span>{error}</td>',
             f"<td>{links}</td>",
             f"<td>{snippet}</td>",

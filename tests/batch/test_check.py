@@ -95,6 +95,6 @@ def test_file_problems(tmp_path):
                                          "vertex 0 1 0\nendloop\nendfacet\nendsolid x\n")
     problems = check_files([tmp_path / "empty.glb", tmp_path / "page.obj"])
     assert any("empty (0 bytes)" in p for p in problems) and any("named .obj but" in p for p in problems)
-    assert check_files([tmp_path / "notes.txt"]) == ["files: none of them is a 3D file (GLB, glTF, OBJ, PLY, STL, "
-                                                      "OFF, zip, ...)"]
+    assert check_files([tmp_path / "notes.txt"]) == [("files: none of them is a 3D file (GLB, glTF, OBJ, PLY, STL, "
+                                                       "OFF, zip, ...)")]
     assert check_files([]) and check_files([tmp_path / "a"]) == []

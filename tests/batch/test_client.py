@@ -22,11 +22,13 @@ META = {"title": {"vi": "Hộp gỗ", "en": "Box"}, "licence": "CC0-1.0"}
 
 
 class Flaky:
-    """WSGI middleware: the first `failures` POSTs read the body, then answer 503 (a proxy restarting)."""
+    """WSGI middleware for a bad network: the first `failures` POSTs read the body and answer 503 (a proxy
+    restarting); the next `lost` POSTs reach the app but the answer is lost (502 instead)."""
 
-    def __init__(self, app, failures: int) -> None:
+    def __init__(self, app, failures: int, lost: int = 0) -> None:
         self.app = app
         self.failures = failures
+        self.lost = lost
         self.posts = 0
 
     def __call__(self, environ, start_response):
@@ -36,6 +38,10 @@ class Flaky:
                 environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
                 start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
                 return [b"upstream restarting"]
+            if self.posts <= self.failures + self.lost:
+                b"".join(self.app(environ, lambda *a, **k: None))
+                start_response("502 Bad Gateway", [("Content-Type", "text/plain")])
+                return [b"connection reset by peer"]
         return self.app(environ, start_response)
 
 
@@ -71,7 +77,7 @@ def test_multipart_body_is_what_a_browser_sends(obj_zip):
     while chunk := body.read(1000):
         data += chunk
     assert len(data) == len(body)
-    assert f'name="file"; filename="a.zip"'.encode() in data and obj_zip.read_bytes() in data
+    assert b'name="file"; filename="a.zip"' in data and obj_zip.read_bytes() in data
     assert json.dumps(META, ensure_ascii=False).encode() in data
     assert data.endswith(f"--{body.boundary}--\r\n".encode())
 
@@ -88,3 +94,28 @@ def test_a_wrong_key_stops_the_run(flaky, collection, tmp_path):
         run_batch(BatchConfig(source=collection, server=flaky.url, key="wrong", report_dir=tmp_path / "r"),
                   QuietDisplay())
     assert e.value.context["http_status"] == 401
+
+
+def test_an_answer_lost_on_the_way_back_is_not_a_second_artefact(flaky, app, obj_zip):
+    flaky.failures, flaky.lost = 0, 1
+    key = make_key(app)
+    answer = Api(flaky.url, key, retries=2, backoff=0.01).upload([("a.zip", obj_zip)], META)
+    assert flaky.posts == 2 and answer["duplicate"] is True
+    assert [a["id"] for a in server_artefacts(flaky.url, key)] == [answer["id"]]
+
+
+def test_network_down_then_back_resumes(flaky, app, collection, tmp_path):
+    key = make_key(app)
+    flaky.failures = 10**6
+    config = BatchConfig(source=collection, server=flaky.url, key=key, retries=1, backoff=0.01, wait=False,
+                         report_dir=tmp_path / "r", concurrency=2)
+    down = run_batch(config, QuietDisplay())
+    assert down.counts == {"interrupted": 5}
+    assert "run the same command again" in down.rows[0]["error"]
+    assert server_artefacts(flaky.url, key) == []
+    flaky.failures, flaky.posts = 0, 0
+    up = run_batch(config, QuietDisplay())
+    assert up.counts == {"queued": 5} and flaky.posts == 5
+    again = run_batch(config, QuietDisplay())
+    assert again.counts == {"queued": 5} and flaky.posts == 5  # nothing sent twice
+    assert len(server_artefacts(flaky.url, key)) == 5

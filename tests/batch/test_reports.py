@@ -16,8 +16,8 @@ from service.batch.report import write_csv
 from service.batch.report import write_html
 from tests.batch.conftest import decode_labels
 
-TITLES = ["Trống đồng Ngọc Lũ", "Tượng Phật bà Quan Âm nghìn mắt nghìn tay", "Ấm trà men rạn Bát Tràng thế kỷ 18, "
-          "có nắp, quai và vòi cong hình đầu rồng, vẽ lam cảnh sơn thủy hữu tình"]
+TITLES = ["Trống đồng Ngọc Lũ", "Tượng Phật bà Quan Âm nghìn mắt nghìn tay", ("Ấm trà men rạn Bát Tràng thế kỷ 18, "
+          "có nắp, quai và vòi cong hình đầu rồng, vẽ lam cảnh sơn thủy hữu tình")]
 
 
 def test_label_sheet_text_keeps_vietnamese_and_qr_codes_decode(tmp_path):
