@@ -17,7 +17,10 @@ from typing import Callable
 from service.pipeline.normalise import center_base
 from service.pipeline.normalise import orient_up
 from service.pipeline.normalise import scale_to_metres
+from service.pipeline.repair import repair
 from service.pipeline.scene import Scene
+from service.pipeline.simplify import simplify
+from service.pipeline.textures import to_srgb
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,9 @@ STEPS: dict[str, Step] = {
     "orient_up": orient_up,
     "scale_to_metres": scale_to_metres,
     "center_base": center_base,
+    "repair": repair,
+    "to_srgb": to_srgb,
+    "simplify": simplify,
 }
 
 

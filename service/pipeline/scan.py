@@ -2,9 +2,12 @@
 scan.py
 -------
 
-The scan recipe: load an upload's main mesh, normalise it, write the
-validated `master.glb`. Later levels (thumb, web, ar, USDZ) hang off
-`DERIVE` so this flow stays one readable list.
+The scan flow and the derivatives every flow shares. `process_scan` loads
+an upload's main mesh, repairs and normalises it; `derive` writes all 3D
+files of a normalised Scene: the validated uncompressed `master.glb`, the
+Draco levels (thumb, web-1024/2048/4096, ar) and `ar.usdz`, each with the
+rights embedded and a manifest entry (bytes, sha256, faces, texture size,
+validation, recipe).
 """
 
 from __future__ import annotations
@@ -14,23 +17,35 @@ from pathlib import Path
 from typing import Callable
 
 from service.errors import InvalidScan
+from service.pipeline import constants as tol
 from service.pipeline import run_recipe
 from service.pipeline.exchange import load
+from service.pipeline.exchange.gltf_write import texture_sizes
 from service.pipeline.exchange.gltf_write import write_glb
+from service.pipeline.levels import write_levels
 from service.pipeline.manifest import describe_file
 from service.pipeline.metadata import copyright_line
 from service.pipeline.metadata import height_metres
+from service.pipeline.rights import gltf_extensions
 from service.pipeline.scene import Scene
+from service.pipeline.simplify import simplify
+from service.pipeline.usdz import check_usdz
+from service.pipeline.usdz import write_usdz
 from service.pipeline.validate import validate_gltf
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 
+# the master keeps the upload's resolution up to this many faces
+MASTER_FACES = 1_000_000
+
 
 def scan_recipe(metadata: dict) -> list[tuple[str, dict]]:
     """The normalisation recipe for a scan, from its catalogue metadata."""
     return [
+        ("repair", {}),
+        ("to_srgb", {}),
         ("orient_up", {"up": metadata.get("up_axis")}),
         ("scale_to_metres", {"unit": metadata.get("unit"), "height": height_metres(metadata)}),
         ("center_base", {}),
@@ -40,7 +55,11 @@ def scan_recipe(metadata: dict) -> list[tuple[str, dict]]:
 def process_scan(files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
     """Turn an uploaded scan into derivatives; return the manifest body."""
     progress(5, "load")
-    scene = load(files, max_faces=options.get("max_faces", 5_000_000))
+    scene = load(
+        files,
+        max_faces=options.get("max_faces", tol.DEFAULT_MAX_FACES),
+        max_image_pixels=options.get("max_image_pixels", tol.DEFAULT_MAX_IMAGE_PIXELS),
+    )
     progress(30, "normalise")
     scene, ran = run_recipe(scene, scan_recipe(metadata))
     body = derive(scene, out_dir, metadata=metadata, options=options, progress=progress)
@@ -52,31 +71,86 @@ def derive(scene: Scene, out_dir: Path, *, metadata: dict, options: dict, progre
     """Write every 3D derivative of a normalised scene (metres, +Y up, base at y=0).
 
     Shared by all flows (scans, flat panels, photogrammetry), so each kind of
-    input gets the same levels. Returns the manifest body with "files".
+    input gets the same levels. Writes master.glb, thumb.glb, web-*.glb,
+    ar.glb and ar.usdz into `out_dir` (flat names) and returns the manifest
+    body with "files" (every file, with its "role"), "levels" (which file
+    serves each requested level) and "recipe".
+
+    Parameters
+    ----------
+    scene : Scene
+      Normalised meshes.
+    out_dir : Path
+      Existing output folder.
+    metadata : dict
+      Catalogue metadata (title, creator, licence, accession number ...).
+    options : dict
+      Job options; `usdz` (default True) can switch the USDZ off.
+    progress : callable(percent, stage)
     """
+    out_dir = Path(out_dir)
+    if not scene.meshes or scene.faces == 0:
+        raise InvalidScan("derive: the scene has no faces to write")
+    copyright = copyright_line(metadata)
+    extensions = gltf_extensions(metadata)
     progress(50, "write")
-    master = write_glb(scene, out_dir / "master.glb", copyright=copyright_line(metadata))
+    # the master is the upload as it came, up to MASTER_FACES (DESIGN.md §3)
+    master_scene = simplify(scene, max_faces=MASTER_FACES)
+    master = write_glb(master_scene, out_dir / "master.glb", copyright=copyright, asset_extensions=extensions)
     progress(60, "validate")
     report = validate_gltf(master)[0]
     if report["errors"]:
         first = report["messages"][0]["message"] if report["messages"] else "see manifest"
         raise InvalidScan(f"validate: master.glb has {report['errors']} glTF errors ({first})")
     lo, hi = scene.bounds
+    sizes = [s for s in texture_sizes(master) if s]
     outputs = {
         "master.glb": describe_file(
             master,
             role="master",
-            faces=scene.faces,
-            vertices=scene.vertices,
+            level="master",
+            faces=master_scene.faces,
+            vertices=master_scene.vertices,
             bounds=[lo.round(6).tolist(), hi.round(6).tolist()],
+            texture_size=max((max(s) for s in sizes), default=None),
+            textures=sizes,
+            compression=None,
             validation=report,
+            recipe=[
+                {"step": "simplify", "options": {"max_faces": MASTER_FACES}, "reused_source": master_scene is scene},
+                {"step": "write_glb", "options": {"texture_size": None, "compression": None}},
+            ],
         )
     }
+    files, variants, scenes = write_levels(
+        scene, out_dir, copyright=copyright, extensions=extensions, progress=progress
+    )
+    outputs.update(files)
+    if options.get("usdz", True):
+        progress(85, "usdz")
+        ar = scenes["ar"]
+        usdz = write_usdz(ar, out_dir / "ar.usdz", metadata=metadata, texture_size=2048)
+        check = check_usdz(usdz)
+        if check["errors"]:
+            raise InvalidScan(f"usdz: ar.usdz fails its checks: {check['messages'][:3]}")
+        outputs["ar.usdz"] = describe_file(
+            usdz,
+            role="usdz",
+            level="ar",
+            faces=ar.faces,
+            vertices=ar.vertices,
+            texture_size=outputs["ar.glb"]["texture_size"],
+            validation=check,
+            recipe=[{"step": "write_usdz", "options": {"from": "ar.glb level", "texture_size": 2048}}],
+        )
+        variants["usdz"] = "ar.usdz"
+    progress(95, "derived")
     return {
         "kind": metadata.get("kind") or "scan",
         "source": scene.info,
-        "recipe": [],
+        "recipe": [{"step": "derive", "options": {"levels": sorted(variants)}}],
         "files": outputs,
+        "levels": variants,
         "dimensions_m": (hi - lo).round(6).tolist(),
         "warnings": scene.warnings,
     }

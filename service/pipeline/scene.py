@@ -67,3 +67,17 @@ class Scene:
         for i, m in enumerate(self.meshes):
             scene.add_geometry(m, geom_name=m.metadata.get("name") or f"mesh_{i}")
         return scene
+
+
+def corner_colours(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """A copy of a face-coloured mesh with one vertex per face corner and vertex colours.
+
+    glTF and USD have no per-face colours; writers call this first.
+    """
+    colours = np.asarray(mesh.visual.face_colors, dtype=np.uint8)
+    out = trimesh.Trimesh(
+        vertices=mesh.vertices[mesh.faces.ravel()], faces=np.arange(len(mesh.faces) * 3).reshape(-1, 3), process=False
+    )
+    out.visual = trimesh.visual.ColorVisuals(out, vertex_colors=np.repeat(colours, 3, axis=0))
+    out.metadata.update(mesh.metadata)
+    return out

@@ -3,8 +3,9 @@ exchange
 --------
 
 Readers and writers. `load(files)` finds the main file among an upload's
-files by content and hands it to the loader registered for its format.
-Later format modules add themselves to `LOADERS`.
+files by content, checks that its side files are there, and hands it to
+the loader registered for its format. Each format module ends with a
+`LOADERS` dict merged here: loader(path, fmt, *, max_faces, max_image_pixels) -> Scene.
 """
 
 from __future__ import annotations
@@ -14,12 +15,20 @@ from pathlib import Path
 from service.errors import MissingFile
 from service.errors import UnsupportedFormat
 from service.pipeline.constants import DEFAULT_MAX_FACES
+from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
+from service.pipeline.exchange.fbx import LOADERS as _FBX_LOADERS
 from service.pipeline.exchange.meshes import LOADERS as _MESH_LOADERS
+from service.pipeline.exchange.off import LOADERS as _OFF_LOADERS
+from service.pipeline.exchange.ply import LOADERS as _PLY_LOADERS
+from service.pipeline.exchange.points import LOADERS as _POINT_LOADERS
+from service.pipeline.exchange.references import check_image_files
+from service.pipeline.exchange.references import check_references
 from service.pipeline.exchange.sniff import IMAGE_FORMATS
 from service.pipeline.exchange.sniff import sniff
+from service.pipeline.exchange.usd import LOADERS as _USD_LOADERS
 from service.pipeline.scene import Scene
 
-LOADERS = dict(_MESH_LOADERS)
+LOADERS = {**_MESH_LOADERS, **_PLY_LOADERS, **_OFF_LOADERS, **_POINT_LOADERS, **_USD_LOADERS, **_FBX_LOADERS}
 
 # when an upload holds several mesh files, the first format in this list wins
 PRIORITY = ["glb", "gltf", "usdz", "usdc", "usda", "obj", "fbx", "dae", "3mf", "ply", "off", "stl", "e57", "xyz"]
@@ -29,27 +38,48 @@ _SIDECARS = {"mtl", None} | IMAGE_FORMATS
 
 def find_main(files: list[Path]) -> tuple[Path, str]:
     """Pick the file to load from an upload; raise a readable error if none fits."""
+    main, fmt, _ = _survey(files)
+    return main, fmt
+
+
+def _survey(files: list[Path]) -> tuple[Path, str, list[tuple[Path, str | None]]]:
     if not files:
         raise MissingFile("upload: no files to process")
     found = [(f, sniff(f)) for f in files]
     for fmt in PRIORITY:
         for f, got in found:
             if got == fmt:
-                return f, fmt
+                return f, fmt, found
     names = ", ".join(repr(f.name) for f in files[:5])
     if all(got in _SIDECARS for _, got in found):
         hint = "it looks like text or images only" if any(got is None for _, got in found) else "only images"
         raise UnsupportedFormat(
             f"upload: no 3D file found among {names} ({hint}); "
-            "send OBJ (+MTL, textures), PLY, STL, OFF, GLB or glTF"
+            "send OBJ (+MTL, textures), PLY, STL, OFF, GLB, glTF, DAE, 3MF, USDZ, FBX, E57 or XYZ"
         )
     raise UnsupportedFormat(f"upload: no supported 3D file among {names}")
 
 
-def load(files: list[Path], *, max_faces: int = DEFAULT_MAX_FACES) -> Scene:
-    """Load the main mesh of an upload into a Scene."""
-    main, fmt = find_main(files)
+def load(
+    files: list[Path], *, max_faces: int = DEFAULT_MAX_FACES, max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+) -> Scene:
+    """Load the main mesh of an upload into a Scene.
+
+    Parameters
+    ----------
+    files : list of Path
+      Every file of the upload (already unpacked).
+    max_faces : int
+      Face limit (ScanTooLarge above it).
+    max_image_pixels : int
+      Pixel limit per texture (InvalidImage above it).
+    """
+    main, fmt, found = _survey(files)
     loader = LOADERS.get(fmt)
     if loader is None:
         raise UnsupportedFormat(f"load: {main.name!r} is {fmt.upper()}, which this server cannot read yet")
-    return loader(main, fmt, max_faces=max_faces)
+    check_image_files(files, [f for f, got in found if got in IMAGE_FORMATS], max_image_pixels=max_image_pixels)
+    notes = check_references(main, fmt, files)
+    scene = loader(main, fmt, max_faces=max_faces, max_image_pixels=max_image_pixels)
+    scene.warnings.extend(notes)
+    return scene

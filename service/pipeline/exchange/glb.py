@@ -56,3 +56,43 @@ def patch_glb(path: str | Path, update) -> None:
     doc, binary = read_glb(path)
     update(doc)
     write_glb(path, doc, binary)
+
+
+def read_images(path: str | Path) -> list[tuple[bytes, str, dict]]:
+    """(bytes, mimeType, extras) of every bufferView image of a GLB, in order."""
+    doc, binary = read_glb(path)
+    out = []
+    for image in doc.get("images", []):
+        view = doc["bufferViews"][image["bufferView"]]
+        start = view.get("byteOffset", 0)
+        out.append((binary[start : start + view["byteLength"]], image.get("mimeType"), image.get("extras", {})))
+    return out
+
+
+def replace_images(src: str | Path, images: list[tuple[bytes, str, dict]], dst: str | Path) -> None:
+    """Write `src` to `dst` with its images replaced, in order, by `images`; buffer views re-laid.
+
+    Used to make the web texture variants from one Draco-compressed geometry.
+    """
+    doc, binary = read_glb(src)
+    if len(doc.get("images", [])) != len(images):
+        raise ValueError(f"replace_images: {len(images)} images given, {Path(src).name} has {len(doc.get('images', []))}")
+    swap = {}
+    for image, (data, mime, extras) in zip(doc.get("images", []), images):
+        swap[image["bufferView"]] = data
+        image["mimeType"] = mime
+        if extras:
+            image["extras"] = extras
+    chunks, offset = [], 0
+    for i, view in enumerate(doc["bufferViews"]):
+        start = view.get("byteOffset", 0)
+        data = swap.get(i, binary[start : start + view["byteLength"]])
+        pad = -offset % 4
+        chunks.append(b"\x00" * pad + data)
+        offset += pad
+        view["byteOffset"] = offset
+        view["byteLength"] = len(data)
+        offset += len(data)
+    binary = b"".join(chunks)
+    doc["buffers"] = [{"byteLength": len(binary)}]
+    write_glb(dst, doc, binary)

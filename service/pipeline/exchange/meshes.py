@@ -3,14 +3,16 @@ meshes.py
 ---------
 
 Load mesh files through trimesh into a `Scene`, with the checks every
-loader needs: finite coordinates, at least one face, the face limit, and
-materials that look like the source (trimesh pitfalls 2 and 3 in
-research/feasibility-geometry.md: the silent 0.4 diffuse factor and the
-missing metallicFactor that glTF reads as fully metallic).
+loader needs: finite coordinates, at least one face, the face limit, the
+texture pixel limit, Draco that really decoded, and materials that look
+like the source (trimesh pitfalls 2 and 3 in research/feasibility-geometry.md:
+the silent 0.4 diffuse factor and the missing metallicFactor that glTF reads
+as fully metallic).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -19,17 +21,26 @@ import trimesh
 from trimesh.visual.material import PBRMaterial
 from trimesh.visual.material import SimpleMaterial
 
+from service.errors import InvalidImage
 from service.errors import InvalidScan
 from service.errors import ScanTooLarge
+from service.pipeline.constants import DEFAULT_MAX_FACES
+from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
+from service.pipeline.exchange.glb import read_glb
 from service.pipeline.scene import Scene
 
 log = logging.getLogger(__name__)
 
 # file formats whose convention is +Z up (CAD, 3D printing, most scanners' STL)
-_Z_UP = {"stl", "3mf"}
+Z_UP = {"stl", "3mf"}
+
+# PBRMaterial attributes that hold images
+TEXTURE_SLOTS = ("baseColorTexture", "normalTexture", "occlusionTexture", "metallicRoughnessTexture", "emissiveTexture")
 
 
-def load_trimesh(path: Path, fmt: str, *, max_faces: int) -> Scene:
+def load_trimesh(
+    path: Path, fmt: str, *, max_faces: int = DEFAULT_MAX_FACES, max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+) -> Scene:
     """Read a mesh file with trimesh and return a Scene in the file's own units.
 
     Parameters
@@ -40,26 +51,40 @@ def load_trimesh(path: Path, fmt: str, *, max_faces: int) -> Scene:
       Format found by `sniff` (trimesh file_type name).
     max_faces : int
       Refuse scans with more faces than this.
+    max_image_pixels : int
+      Refuse textures with more pixels than this.
     """
+    draco = fmt == "glb" and _check_draco(path)
     try:
         loaded = trimesh.load(str(path), file_type=fmt, process=False)
     except Exception as e:  # noqa: BLE001 - parser errors of every kind mean "unreadable"
         log.warning("load: %s failed", path.name, exc_info=True)
         raise InvalidScan(
-            f"load: {path.name!r} could not be read as {fmt.upper()} ({_short(e)}); "
+            f"load: {path.name!r} could not be read as {fmt.upper()} ({short(e)}); "
             "check that the file is complete and exported correctly"
         ) from None
-    meshes = _meshes_of(loaded)
+    meshes = meshes_of(loaded)
     if not meshes:
         raise InvalidScan(f"load: {path.name!r} contains no triangles; upload a mesh, not only points or lines")
-    scene = Scene(meshes=meshes, up="+Z" if fmt in _Z_UP else "+Y", info={"source_format": fmt, "source_file": path.name})
+    if draco and any(not m.vertices.any() for m in meshes):
+        raise InvalidScan(f"load: the Draco geometry in {path.name!r} decoded to zeros; re-export it without Draco")
+    scene = Scene(meshes=meshes, up="+Z" if fmt in Z_UP else "+Y", info={"source_format": fmt, "source_file": path.name})
+    return finish(scene, max_faces=max_faces, max_image_pixels=max_image_pixels)
+
+
+def finish(scene: Scene, *, max_faces: int, max_image_pixels: int) -> Scene:
+    """Checks and material fixes every loader ends with."""
     check(scene, max_faces=max_faces)
     for m in scene.meshes:
+        check_textures(m, max_image_pixels=max_image_pixels)
         fix_material(m)
+    scene.info.setdefault("faces", scene.faces)
+    scene.info.setdefault("vertices", scene.vertices)
     return scene
 
 
-def _meshes_of(loaded) -> list[trimesh.Trimesh]:
+def meshes_of(loaded) -> list[trimesh.Trimesh]:
+    """Triangle meshes of a trimesh load result, in world coordinates (instances repeated)."""
     if isinstance(loaded, trimesh.Scene):
         geoms = loaded.dump(concatenate=False)
     else:
@@ -69,17 +94,45 @@ def _meshes_of(loaded) -> list[trimesh.Trimesh]:
 
 def check(scene: Scene, *, max_faces: int) -> None:
     """Raise a readable error for scans we must not process."""
-    faces = scene.faces
-    if faces == 0:
-        raise InvalidScan("load: the scan has zero faces")
-    if faces > max_faces:
-        raise ScanTooLarge(
-            f"load: {faces:,} faces is more than the limit of {max_faces:,}; decimate the scan before upload"
-        )
+    check_face_limit(scene.faces, max_faces=max_faces)
     for m in scene.meshes:
         if not np.isfinite(m.vertices).all():
             bad = int((~np.isfinite(m.vertices)).any(axis=1).sum())
             raise InvalidScan(f"load: {bad:,} vertices have NaN or infinite coordinates; re-export the scan")
+
+
+def check_face_limit(faces: int, *, max_faces: int) -> None:
+    """Refuse empty scans and scans over the configured face limit."""
+    if faces == 0:
+        raise InvalidScan("load: the scan has zero faces; upload a mesh with triangles")
+    if faces > max_faces:
+        raise ScanTooLarge(
+            f"load: {faces:,} faces is more than the limit of {max_faces:,}; decimate the scan before upload"
+        )
+
+
+def check_textures(mesh: trimesh.Trimesh, *, max_image_pixels: int) -> None:
+    """Refuse textures above the pixel limit (they would exhaust memory downstream)."""
+    for image in textures_of(mesh):
+        w, h = image.size
+        if w * h > max_image_pixels:
+            raise InvalidImage(
+                f"load: a texture is {w}x{h} = {w * h:,} pixels, over the limit of {max_image_pixels:,}; "
+                "resize it (8192x8192 is plenty for a scan) and upload again"
+            )
+
+
+def textures_of(mesh: trimesh.Trimesh) -> list:
+    """Distinct PIL images used by a mesh's material."""
+    mat = getattr(mesh.visual, "material", None)
+    if mat is None:
+        return []
+    found = []
+    for slot in ("image",) + TEXTURE_SLOTS:
+        image = getattr(mat, slot, None)
+        if image is not None and all(image is not f for f in found):
+            found.append(image)
+    return found
 
 
 def fix_material(mesh: trimesh.Trimesh) -> None:
@@ -89,6 +142,17 @@ def fix_material(mesh: trimesh.Trimesh) -> None:
         return
     mat = visual.material
     if isinstance(mat, PBRMaterial):
+        factor = mat.baseColorFactor
+        if factor is not None and len(factor) == 4 and factor[3] == 0:
+            # assimp and some DCC exporters write opacity 0 for "no opacity set"
+            mat.baseColorFactor = np.array([*factor[:3], 255], dtype=np.uint8)
+            mat.alphaMode = "OPAQUE"
+            log.warning("fix_material: %s had alpha 0 (invisible); made opaque", mat.name)
+        if mat.metallicFactor is None:
+            # glTF's default is 1.0 (metal); a scan is never metal unless the file says so
+            mat.metallicFactor = 0.0 if mat.metallicRoughnessTexture is None else 1.0
+        if mat.roughnessFactor is None:
+            mat.roughnessFactor = 1.0
         return
     image = getattr(mat, "image", None)
     if isinstance(mat, SimpleMaterial) and image is None:
@@ -104,9 +168,28 @@ def fix_material(mesh: trimesh.Trimesh) -> None:
     )
 
 
-def _short(e: Exception) -> str:
+def _check_draco(path: Path) -> bool:
+    # without DracoPy trimesh only warns and returns all-zero positions
+    try:
+        doc, _ = read_glb(path)
+    except (ValueError, json.JSONDecodeError, UnicodeDecodeError):
+        return False  # trimesh reports the real parse error
+    if "KHR_draco_mesh_compression" not in (doc.get("extensionsUsed") or []):
+        return False
+    try:
+        import DracoPy  # noqa: F401
+    except ImportError:
+        raise InvalidScan(
+            f"load: {path.name!r} is Draco-compressed and the Draco decoder is not installed; "
+            "install DracoPy on the server"
+        ) from None
+    return True
+
+
+def short(e: Exception) -> str:
+    """First line of an exception, for messages."""
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return text[:200]
 
 
-LOADERS = {fmt: load_trimesh for fmt in ("glb", "gltf", "obj", "ply", "stl", "off")}
+LOADERS = {fmt: load_trimesh for fmt in ("glb", "gltf", "obj", "stl", "dae", "3mf")}

@@ -93,6 +93,8 @@ def _sniff_text(head: bytes, path: Path) -> str | None:
         return None
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     lower = text[:512].lower()
+    if text.startswith(b"; FBX") or b"FBXHeaderExtension:" in head:
+        return "fbx"
     if text.startswith(b"#usda"):
         return "usda"
     if text.startswith((b"OFF", b"COFF", b"NOFF", b"CNOFF", b"STOFF")):

@@ -1,0 +1,65 @@
+"""
+scan_metrics.py
+---------------
+
+Error measures for the scan benchmark, on a reference mesh and a result
+mesh in the same frame: symmetric Chamfer (mean) and Hausdorff (max)
+distance divided by the reference's bounding-box diagonal, and a texture
+error: the colour seen at points of the result against the colour of the
+nearest point of the reference (mean absolute difference / 255, and the
+fraction over 60/255 as in research/feasibility-geometry.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import trimesh
+from scipy.spatial import cKDTree
+
+REF_SAMPLES = 300_000
+RESULT_SAMPLES = 100_000
+
+
+def load_mesh(path) -> trimesh.Trimesh:
+    """All primitives of a GLB as one mesh in world space (Draco decoded by DracoPy)."""
+    scene = trimesh.load(str(path), force="scene", process=False)
+    meshes = scene.dump(concatenate=False)
+    if len(meshes) == 1:
+        return meshes[0]
+    return trimesh.util.concatenate(meshes)
+
+
+def sample(mesh: trimesh.Trimesh, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+    """Surface points and their texture colours (None when untextured)."""
+    points, face = trimesh.sample.sample_surface(mesh, count, seed=seed)
+    visual = mesh.visual
+    image = getattr(getattr(visual, "material", None), "baseColorTexture", None)
+    if visual.kind != "texture" or visual.uv is None or image is None:
+        return points, None
+    bary = trimesh.triangles.points_to_barycentric(mesh.triangles[face], points)
+    uv = np.einsum("ij,ijk->ik", bary, visual.uv[mesh.faces[face]])
+    pixels = np.asarray(image.convert("RGB"))
+    h, w = pixels.shape[:2]
+    x = np.clip((uv[:, 0] % 1.0) * w, 0, w - 1).astype(int)
+    y = np.clip((1 - uv[:, 1] % 1.0) * h, 0, h - 1).astype(int)
+    return points, pixels[y, x].astype(np.float32)
+
+
+def compare(reference: trimesh.Trimesh, result: trimesh.Trimesh) -> dict:
+    """Chamfer, Hausdorff (/ bbox diagonal) and texture error of `result` against `reference`."""
+    diag = float(np.linalg.norm(reference.bounds[1] - reference.bounds[0]))
+    ref_pts, ref_col = sample(reference, REF_SAMPLES, seed=1)
+    res_pts, res_col = sample(result, RESULT_SAMPLES, seed=2)
+    d_res, nearest = cKDTree(ref_pts).query(res_pts)
+    d_ref, _ = cKDTree(res_pts).query(ref_pts)
+    out = {
+        "chamfer": float((d_res.mean() + d_ref.mean()) / 2 / diag),
+        "hausdorff": float(max(d_res.max(), d_ref.max()) / diag),
+        "tex_err": None,
+        "tex_bad": None,
+    }
+    if ref_col is not None and res_col is not None:
+        diff = np.abs(res_col - ref_col[nearest]).max(axis=1)
+        out["tex_err"] = float(diff.mean() / 255)
+        out["tex_bad"] = float((diff > 60).mean())
+    return out

@@ -1,0 +1,143 @@
+"""
+references.py
+-------------
+
+Check an upload's side files before parsing: textures named by MTL files,
+glTF `uri`s and PLY `TextureFile` comments must be in the upload (trimesh
+silently loads an untextured mesh otherwise), and loose images must be
+under the pixel limit (Pillow would stop at its own bomb limit with a
+warning or an unhelpful error).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import urllib.parse
+import warnings
+from pathlib import Path
+
+from PIL import Image
+
+from service.errors import InvalidImage
+from service.errors import MissingFile
+
+log = logging.getLogger(__name__)
+
+_MAP = re.compile(r"^\s*(map_Kd|map_Ka|map_d|map_Bump|bump|norm|map_Pr|map_Ke)\s+(.+?)\s*$", re.IGNORECASE)
+_MTLLIB = re.compile(r"^\s*mtllib\s+(.+?)\s*$")
+
+
+def check_references(main: Path, fmt: str, files: list[Path]) -> list[str]:
+    """Raise MissingFile when a texture the main file needs is missing; return warnings.
+
+    Parameters
+    ----------
+    main : Path
+      The file to load.
+    fmt : str
+      Its sniffed format.
+    files : list of Path
+      Every file of the upload.
+    """
+    notes: list[str] = []
+    if fmt == "obj":
+        for mtl_name in _mtllibs(main):
+            mtl = _find(main.parent, mtl_name)
+            if mtl is None:
+                notes.append(f"load: {main.name!r} names material file {mtl_name!r}, which is not in the upload; "
+                             "the mesh is loaded without its materials")
+                continue
+            for tex in _mtl_textures(mtl):
+                if _find(mtl.parent, tex) is None:
+                    raise MissingFile(
+                        f"load: texture {tex!r} named in {mtl.name!r} is missing from the upload; "
+                        "add it to the zip next to the MTL (keep its folder) and upload again"
+                    )
+    elif fmt == "gltf":
+        doc = json.loads(main.read_text(encoding="utf-8"))
+        for kind in ("buffers", "images"):
+            for item in doc.get(kind) or []:
+                uri = item.get("uri")
+                if uri and not uri.startswith("data:") and _find(main.parent, urllib.parse.unquote(uri)) is None:
+                    raise MissingFile(
+                        f"load: {main.name!r} refers to {uri!r}, which is missing from the upload; "
+                        "zip the .gltf together with its .bin and texture files"
+                    )
+    elif fmt == "ply":
+        for tex in _ply_textures(main):
+            if _find(main.parent, tex) is None:
+                raise MissingFile(
+                    f"load: texture {tex!r} named in {main.name!r} (TextureFile) is missing from the upload; "
+                    "add it next to the PLY"
+                )
+    return notes
+
+
+def check_image_files(files: list[Path], images: list[Path], *, max_image_pixels: int) -> None:
+    """Refuse loose images with more pixels than the limit, reading headers only."""
+    for path in images:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            try:
+                with Image.open(path) as im:
+                    w, h = im.size
+            except Image.DecompressionBombError:
+                w, h = 1 << 16, 1 << 16  # over any sane limit; Pillow refused to open it
+            except OSError:
+                log.warning("load: %s is not a readable image", path.name)
+                continue
+        if w * h > max_image_pixels:
+            raise InvalidImage(
+                f"load: texture {path.name!r} is {w}x{h} pixels, over the limit of {max_image_pixels:,}; "
+                "resize it (8192x8192 is plenty for a scan) and upload again"
+            )
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    name = name.strip().strip('"').replace("\\", "/")
+    direct = folder / name
+    if direct.is_file():
+        return direct
+    # exporters write absolute paths of the scanning PC, and Windows ignores case
+    base = Path(name).name.lower()
+    for candidate in folder.rglob("*"):
+        if candidate.is_file() and candidate.name.lower() == base:
+            return candidate
+    return None
+
+
+def _mtllibs(obj: Path) -> list[str]:
+    names = []
+    with open(obj, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line.startswith("mtllib"):
+                m = _MTLLIB.match(line)
+                if m:
+                    names.append(m.group(1))
+            elif line.startswith(("f ", "v ")) and names:
+                break
+    return names
+
+
+def _mtl_textures(mtl: Path) -> list[str]:
+    found = []
+    for line in mtl.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = _MAP.match(line)
+        if m:
+            # options such as "-bm 1.0" come before the file name
+            parts = m.group(2).split()
+            while parts and parts[0].startswith("-") and len(parts) > 1:
+                parts = parts[2:]
+            if parts:
+                found.append(" ".join(parts))
+    return found
+
+
+def _ply_textures(ply: Path) -> list[str]:
+    with open(ply, "rb") as f:
+        head = f.read(4096)
+    end = head.find(b"end_header")
+    lines = head[: end if end > 0 else len(head)].decode("latin-1").splitlines()
+    return [ln.split(None, 2)[2].strip() for ln in lines if ln.lower().startswith("comment texturefile") and len(ln.split()) > 2]

@@ -1,0 +1,203 @@
+"""
+levels.py
+---------
+
+The delivery levels of DESIGN.md §3 as data, and the function that writes
+them: simplify once per face budget, write each level as an uncompressed
+GLB, validate all of them in one glTF-Validator run, Draco-compress them
+in one glTF-Transform run, decode every compressed file back and compare
+it with its source. Small scans are not inflated: a level whose budget is
+above the scan's face count reuses the scan, and a texture variant larger
+than the source texture is served by the smaller file (`variants`).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from service.errors import InvalidScan
+from service.pipeline.compress import DRACO_DEFAULTS
+from service.pipeline.compress import decode_check
+from service.pipeline.compress import draco
+from service.pipeline.exchange.glb import patch_glb
+from service.pipeline.exchange.glb import read_images
+from service.pipeline.exchange.glb import replace_images
+from service.pipeline.exchange.gltf_write import GENERATOR
+from service.pipeline.exchange.gltf_write import texture_sizes
+from service.pipeline.exchange.gltf_write import write_glb
+from service.pipeline.manifest import describe_file
+from service.pipeline.scene import Scene
+from service.pipeline.simplify import simplify
+from service.pipeline.validate import validate_gltf
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One delivery file: its role, face budget, texture size and byte budget."""
+
+    name: str
+    role: str
+    max_faces: int
+    texture: int
+    max_bytes: int | None = None
+
+
+LEVELS = (
+    Level("thumb", "thumb", 20_000, 512, max_bytes=200_000),
+    Level("web-1024", "web", 150_000, 1024),
+    Level("web-2048", "web", 150_000, 2048),
+    Level("web-4096", "web", 150_000, 4096),
+    Level("ar", "ar", 100_000, 2048),
+)
+# the thumb is shrunk by this factor (faces) until it fits its byte budget
+THUMB_SHRINK = 0.6
+MAX_SHRINKS = 4
+
+
+def source_texture_size(scene: Scene) -> int:
+    """Longest side of the largest texture in the scene, 0 when untextured."""
+    sizes = [0]
+    for m in scene.meshes:
+        mat = getattr(m.visual, "material", None)
+        for image in (getattr(mat, "baseColorTexture", None), getattr(mat, "image", None)):
+            if image is not None:
+                sizes.append(max(image.size))
+    return max(sizes)
+
+
+def plan(scene: Scene, levels=LEVELS) -> tuple[list[Level], dict[str, str]]:
+    """Levels to write for this scene and which file serves each requested level.
+
+    A web variant whose texture size is above the source's is served by the
+    next smaller variant rather than written again with the same pixels.
+    """
+    source = source_texture_size(scene)
+    todo, serves = [], {}
+    previous: Level | None = None
+    for level in levels:
+        if level.role == "web" and previous is not None and previous.role == "web" and source <= previous.texture:
+            serves[level.name] = serves[previous.name]
+            continue
+        todo.append(level)
+        serves[level.name] = f"{level.name}.glb"
+        previous = level
+    return todo, serves
+
+
+def write_levels(
+    scene: Scene,
+    out_dir: Path,
+    *,
+    copyright: str | None,
+    extensions: dict,
+    progress: Callable[[int, str], None],
+    levels=LEVELS,
+) -> tuple[dict, dict, dict[str, Scene]]:
+    """Write the Draco GLB of every level into `out_dir`.
+
+    Returns
+    -------
+    files : dict
+      Manifest entries by file name.
+    variants : dict
+      Requested level name -> file that serves it.
+    scenes : dict
+      Level name -> the Scene written (the AR level feeds the USDZ).
+    """
+    todo, serves = plan(scene, levels)
+    scenes: dict[str, Scene] = {}
+    by_budget: dict[int, Scene] = {}
+    for level in todo:
+        if level.max_faces not in by_budget:
+            by_budget[level.max_faces] = simplify(scene, max_faces=level.max_faces)
+        scenes[level.name] = by_budget[level.max_faces]
+    progress(65, "levels")
+    with tempfile.TemporaryDirectory(prefix="levels-") as tmp:
+        work = Path(tmp)
+        raw = {lv.name: _write_raw(scenes[lv.name], work, lv, copyright, extensions) for lv in todo}
+        reports = {r["file"]: r for r in validate_gltf(*raw.values())}
+        for name, path in raw.items():
+            if reports[path.name]["errors"]:
+                raise InvalidScan(f"validate: {name}.glb has glTF errors: {reports[path.name]['messages'][:2]}")
+        progress(75, "compress")
+        # levels that differ only in texture size share one Draco encode
+        shared = _shared_geometry(todo, scenes)
+        draco([(raw[lv.name], out_dir / f"{lv.name}.glb") for lv in todo if lv.name not in shared])
+        for name, base in shared.items():
+            replace_images(out_dir / f"{base}.glb", read_images(raw[name]), out_dir / f"{name}.glb")
+        # the byte budget of the thumb: fewer faces until it fits
+        for lv in todo:
+            tries = 0
+            while tries < MAX_SHRINKS and lv.max_bytes and (out_dir / f"{lv.name}.glb").stat().st_size > lv.max_bytes:
+                smaller = simplify(scenes[lv.name], max_faces=int(scenes[lv.name].faces * THUMB_SHRINK))
+                if smaller.faces >= scenes[lv.name].faces or smaller.faces < 500:
+                    log.warning("levels: %s stays over %d bytes", lv.name, lv.max_bytes)
+                    break
+                tries += 1
+                scenes[lv.name] = smaller
+                raw[lv.name] = _write_raw(smaller, work, lv, copyright, extensions)
+                reports[raw[lv.name].name] = validate_gltf(raw[lv.name])[0]
+                draco([(raw[lv.name], out_dir / f"{lv.name}.glb")])
+        files = {}
+        for lv in todo:
+            out = out_dir / f"{lv.name}.glb"
+            _restamp(out, copyright)
+            check = decode_check(out, raw[lv.name])
+            level_scene = scenes[lv.name]
+            sizes = [s for s in texture_sizes(raw[lv.name]) if s]
+            files[out.name] = describe_file(
+                out,
+                role=lv.role,
+                level=lv.name,
+                faces=level_scene.faces,
+                vertices=level_scene.vertices,
+                texture_size=max((max(s) for s in sizes), default=None),
+                textures=sizes,
+                compression="KHR_draco_mesh_compression",
+                validation={"uncompressed": _brief(reports[raw[lv.name].name]), "decoded": check},
+                recipe=[
+                    {"step": "simplify", "options": {"max_faces": lv.max_faces}, "reused_source": level_scene is scene},
+                    {"step": "textures", "options": {"max_size": lv.texture, "jpeg_quality": 88}},
+                    {"step": "draco", "options": DRACO_DEFAULTS, "tool": "glTF-Transform 4.5.1", "geometry_of": shared.get(lv.name, lv.name)},
+                ],
+            )
+    return files, serves, scenes
+
+
+def _shared_geometry(todo: list[Level], scenes: dict[str, Scene]) -> dict[str, str]:
+    # level name -> earlier level with the very same Scene (only textures differ)
+    shared, first = {}, {}
+    for lv in todo:
+        key = id(scenes[lv.name])
+        if key in first and lv.role == "web":
+            shared[lv.name] = first[key]
+        else:
+            first.setdefault(key, lv.name)
+    return shared
+
+
+def _write_raw(scene: Scene, work: Path, level: Level, copyright, extensions) -> Path:
+    return write_glb(
+        scene, work / f"{level.name}.glb", copyright=copyright, texture_size=level.texture, asset_extensions=extensions
+    )
+
+
+def _restamp(path: Path, copyright: str | None) -> None:
+    # glTF-Transform writes its own generator; keep ours and the rights line
+    def stamp(doc: dict) -> None:
+        asset = doc.setdefault("asset", {"version": "2.0"})
+        asset["generator"] = f"{GENERATOR} (Draco by {asset.get('generator', 'glTF-Transform')})"
+        if copyright:
+            asset["copyright"] = copyright
+
+    patch_glb(path, stamp)
+
+
+def _brief(report: dict) -> dict:
+    return {k: report[k] for k in ("errors", "warnings", "infos", "hints", "messages") if k in report}

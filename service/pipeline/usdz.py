@@ -1,0 +1,215 @@
+"""
+usdz.py
+-------
+
+Write the AR level as USDZ for iOS Quick Look, and check it the way ARKit
+would: a usdc root layer, entries stored uncompressed and 64-byte aligned,
+PNG/JPEG textures only, defaultPrim, metersPerUnit and upAxis authored,
+plus 0 errors from every `pxr.UsdValidation` validator. usd-core 26.11 has
+no ARKit checker any more (research §5), so those packaging rules are ours.
+
+Authoring follows the recipe measured in research §5: UsdPreviewSurface
+(metallic 0, roughness 1) fed by UsdUVTexture (sRGB) and a
+UsdPrimvarReader_float2 whose `varname` is a String; vertex-coloured scans
+use `displayColor` through a UsdPrimvarReader_float3.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from service.errors import InvalidScan
+from service.pipeline.rights import usd_layer_data
+from service.pipeline.scene import Scene
+from service.pipeline.scene import corner_colours
+from service.pipeline.textures import encode
+from service.pipeline.textures import fit
+from service.pipeline.textures import image_key
+
+log = logging.getLogger(__name__)
+
+ALLOWED_EXTENSIONS = {".usdc", ".usda", ".usd", ".png", ".jpg", ".jpeg", ".m4a", ".mp3", ".wav"}
+ALIGN = 64
+
+
+def write_usdz(scene: Scene, path: str | Path, *, metadata: dict, texture_size: int | None = 2048) -> Path:
+    """Author `scene` (metres, +Y up) as a USDZ package at `path` and return the path.
+
+    Parameters
+    ----------
+    scene : Scene
+    path : path
+      Output `.usdz`.
+    metadata : dict
+      Catalogue metadata, written into the root layer's customLayerData.
+    texture_size : int or None
+      Longest texture side in pixels.
+    """
+    from pxr import Sdf
+    from pxr import Usd
+    from pxr import UsdGeom
+    from pxr import UsdUtils
+
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="usdz-") as tmp:
+        layer = Path(tmp) / "model.usdc"
+        stage = Usd.Stage.CreateNew(str(layer))
+        UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.y)
+        UsdGeom.SetStageMetersPerUnit(stage, 1.0)
+        root = UsdGeom.Xform.Define(stage, "/Root")
+        Usd.ModelAPI(root.GetPrim()).SetKind("component")
+        stage.SetDefaultPrim(root.GetPrim())
+        stage.GetRootLayer().customLayerData = usd_layer_data(metadata)
+        images: dict[bytes, str] = {}
+        for i, mesh in enumerate(scene.meshes):
+            _author_mesh(stage, mesh, i, Path(tmp), images, texture_size)
+        stage.GetRootLayer().Save()
+        if path.exists():
+            path.unlink()
+        if not UsdUtils.CreateNewARKitUsdzPackage(Sdf.AssetPath(str(layer)), str(path)):
+            raise InvalidScan(f"usdz: packaging {path.name} failed; this is a bug in the pipeline")
+    log.info("write_usdz: %s, %d faces, %d bytes", path.name, scene.faces, path.stat().st_size)
+    return path
+
+
+def _author_mesh(stage, mesh, i: int, folder: Path, images: dict, texture_size) -> None:
+    from pxr import Gf
+    from pxr import Sdf
+    from pxr import UsdGeom
+    from pxr import UsdShade
+    from pxr import Vt
+
+    visual = mesh.visual
+    if visual.kind == "face":
+        mesh = corner_colours(mesh)
+        visual = mesh.visual
+    geom = UsdGeom.Mesh.Define(stage, f"/Root/Geom/mesh_{i}")
+    points = np.asarray(mesh.vertices, dtype=np.float32)
+    geom.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(points))
+    geom.CreateFaceVertexCountsAttr(Vt.IntArray.FromNumpy(np.full(len(mesh.faces), 3, dtype=np.int32)))
+    geom.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(np.asarray(mesh.faces, dtype=np.int32).ravel()))
+    geom.CreateExtentAttr([Gf.Vec3f(*map(float, points.min(axis=0))), Gf.Vec3f(*map(float, points.max(axis=0)))])
+    geom.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
+    geom.CreateNormalsAttr(Vt.Vec3fArray.FromNumpy(np.asarray(mesh.vertex_normals, dtype=np.float32)))
+    geom.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
+    primvars = UsdGeom.PrimvarsAPI(geom)
+    material = UsdShade.Material.Define(stage, f"/Root/Materials/material_{i}")
+    surface = UsdShade.Shader.Define(stage, f"/Root/Materials/material_{i}/surface")
+    surface.CreateIdAttr("UsdPreviewSurface")
+    mat = getattr(visual, "material", None)
+    metallic = float(getattr(mat, "metallicFactor", None) or 0.0)
+    roughness = getattr(mat, "roughnessFactor", None)
+    surface.CreateInput("metallic", Sdf.ValueTypeNames.Float).Set(metallic)
+    surface.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(float(1.0 if roughness is None else roughness))
+    image = None
+    if visual.kind == "texture":
+        image = getattr(mat, "baseColorTexture", None) or getattr(mat, "image", None)
+    if image is not None and visual.uv is not None:
+        st = primvars.CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, UsdGeom.Tokens.vertex)
+        st.Set(Vt.Vec2fArray.FromNumpy(np.asarray(visual.uv, dtype=np.float32)))
+        material.CreateInput("frame:stPrimvarName", Sdf.ValueTypeNames.String).Set("st")
+        reader = UsdShade.Shader.Define(stage, f"/Root/Materials/material_{i}/stReader")
+        reader.CreateIdAttr("UsdPrimvarReader_float2")
+        reader.CreateInput("varname", Sdf.ValueTypeNames.String).ConnectToSource(
+            material.GetInput("frame:stPrimvarName")
+        )
+        texture = UsdShade.Shader.Define(stage, f"/Root/Materials/material_{i}/baseColor")
+        texture.CreateIdAttr("UsdUVTexture")
+        texture.CreateInput("file", Sdf.ValueTypeNames.Asset).Set(_image_file(image, folder, images, texture_size))
+        texture.CreateInput("sourceColorSpace", Sdf.ValueTypeNames.Token).Set("sRGB")
+        texture.CreateInput("wrapS", Sdf.ValueTypeNames.Token).Set("repeat")
+        texture.CreateInput("wrapT", Sdf.ValueTypeNames.Token).Set("repeat")
+        texture.CreateInput("st", Sdf.ValueTypeNames.Float2).ConnectToSource(reader.ConnectableAPI(), "result")
+        texture.CreateOutput("rgb", Sdf.ValueTypeNames.Float3)
+        surface.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).ConnectToSource(texture.ConnectableAPI(), "rgb")
+    elif visual.kind == "vertex":
+        colours = np.asarray(visual.vertex_colors, dtype=np.float32) / 255.0
+        display = primvars.CreatePrimvar("displayColor", Sdf.ValueTypeNames.Color3fArray, UsdGeom.Tokens.vertex)
+        display.Set(Vt.Vec3fArray.FromNumpy(np.ascontiguousarray(colours[:, :3])))
+        reader = UsdShade.Shader.Define(stage, f"/Root/Materials/material_{i}/colorReader")
+        reader.CreateIdAttr("UsdPrimvarReader_float3")
+        reader.CreateInput("varname", Sdf.ValueTypeNames.String).Set("displayColor")
+        reader.CreateOutput("result", Sdf.ValueTypeNames.Float3)
+        surface.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).ConnectToSource(reader.ConnectableAPI(), "result")
+    else:
+        factor = getattr(mat, "baseColorFactor", None)
+        rgb = (np.asarray(factor, dtype=float)[:3] / 255.0) if factor is not None else np.array([0.8, 0.8, 0.8])
+        surface.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*map(float, rgb)))
+    material.CreateSurfaceOutput().ConnectToSource(surface.ConnectableAPI(), "surface")
+    UsdShade.MaterialBindingAPI.Apply(geom.GetPrim()).Bind(material)
+
+
+def _image_file(image, folder: Path, images: dict, texture_size) -> str:
+    key = image_key(image)
+    if key not in images:
+        data, mime = encode(fit(image, texture_size))
+        name = f"textures/texture_{len(images)}.{'png' if mime == 'image/png' else 'jpg'}"
+        (folder / "textures").mkdir(exist_ok=True)
+        (folder / name).write_bytes(data)
+        images[key] = name
+    return images[key]
+
+
+def check_usdz(path: str | Path) -> dict:
+    """Check a USDZ against pxr.UsdValidation and the ARKit packaging rules.
+
+    Returns
+    -------
+    report : dict
+      {"errors": int, "messages": [str], "validators": int, "arkit": {rule: bool}}
+    """
+    from pxr import Usd
+    from pxr import UsdGeom
+    from pxr import UsdValidation
+
+    path = Path(path)
+    messages: list[str] = []
+    arkit = _package_rules(path, messages)
+    try:
+        stage = Usd.Stage.Open(str(path))
+    except Exception as e:  # noqa: BLE001 - Tf raises its own error types for broken packages
+        messages.append(f"usdz: the package cannot be opened ({str(e).strip().splitlines()[-1][:200]})")
+        arkit.update(default_prim=False, meters_per_unit=False, up_axis=False)
+        return {"errors": len(messages), "messages": messages[:20], "validators": 0, "arkit": arkit}
+    arkit["default_prim"] = bool(stage.GetDefaultPrim())
+    arkit["meters_per_unit"] = stage.HasAuthoredMetadata("metersPerUnit")
+    arkit["up_axis"] = stage.HasAuthoredMetadata("upAxis") and UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.y
+    for rule in ("default_prim", "meters_per_unit", "up_axis"):
+        if not arkit[rule]:
+            messages.append(f"usdz: {rule.replace('_', ' ')} missing")
+    registry = UsdValidation.ValidationRegistry()
+    validators = registry.GetOrLoadAllValidators()
+    errors = UsdValidation.ValidationContext(validators).Validate(stage)
+    for err in errors:
+        if err.GetType() == UsdValidation.ValidationErrorType.Error:
+            messages.append(f"UsdValidation {err.GetName()}: {err.GetMessage()[:200]}")
+    return {"errors": len(messages), "messages": messages[:20], "validators": len(validators), "arkit": arkit}
+
+
+def _package_rules(path: Path, messages: list[str]) -> dict:
+    rules = {"root_usdc": False, "stored": True, "aligned": True, "file_types": True}
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+    rules["root_usdc"] = bool(infos) and infos[0].filename.endswith(".usdc")
+    for info in infos:
+        ext = Path(info.filename).suffix.lower()
+        if info.compress_type != zipfile.ZIP_STORED:
+            rules["stored"] = False
+            messages.append(f"usdz: {info.filename} is compressed; ARKit needs stored entries")
+        name_len, extra_len = struct.unpack_from("<HH", raw, info.header_offset + 26)
+        if (info.header_offset + 30 + name_len + extra_len) % ALIGN:
+            rules["aligned"] = False
+            messages.append(f"usdz: {info.filename} is not {ALIGN}-byte aligned")
+        if ext not in ALLOWED_EXTENSIONS:
+            rules["file_types"] = False
+            messages.append(f"usdz: {info.filename} has a type ARKit does not read (use PNG or JPEG)")
+    if not rules["root_usdc"]:
+        messages.append("usdz: the first file in the package must be the .usdc root layer")
+    return rules
