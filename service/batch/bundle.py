@@ -19,7 +19,6 @@ import os
 import zipfile
 from pathlib import Path
 
-from service.jobs.submit import content_hash
 from service.pipeline.manifest import sha256_of
 from service.storage.keys import safe_name
 
@@ -96,4 +95,7 @@ class HashCache:
 
     def fingerprint(self, parts: list[tuple[str, Path]]) -> str:
         """The server's content hash of these parts."""
+        # imported here: service.jobs pulls in the whole pipeline, seconds a `--help` should not wait
+        from service.jobs.submit import content_hash
+
         return content_hash([(safe_name(name), self.sha256(path)) for name, path in parts])

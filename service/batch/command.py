@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
 import click
-
-from service.batch.progress import make_display
-from service.batch.run import BatchConfig
-from service.batch.run import dry_run
-from service.batch.run import run_batch
 
 
 @click.command("batch")
@@ -61,6 +57,11 @@ def batch(source: Path, server: str | None, key: str | None, local: bool, out: P
     or a CSV/XLSX manifest. Every artefact is processed, linked and reported; rerun the same command
     after an interruption to resume.
     """
+    # imported here: the pipeline (trimesh) is seconds to import, and `heritage-ar --help` should not wait
+    from service.batch.progress import make_display
+    from service.batch.run import BatchConfig
+    from service.batch.run import run_batch
+
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if quiet and jsonl:
@@ -80,6 +81,7 @@ def batch(source: Path, server: str | None, key: str | None, local: bool, out: P
         state_path=state_path, report_dir=report_dir, concurrency=concurrency, retries=retries, poll=poll,
         timeout=timeout, wait=not no_wait, qr_link=qr_link, options={"previews": not no_previews},
     )
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill`, systemd or a cron timeout: stop like Ctrl-C
     try:
         result = run_batch(config, make_display(mode))
     except KeyboardInterrupt:
@@ -99,7 +101,13 @@ def batch(source: Path, server: str | None, key: str | None, local: bool, out: P
     sys.exit(0 if result.ok else 1)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def _dry_run(source: Path, jsonl: bool, quiet: bool) -> int:
+    from service.batch.run import dry_run
+
     items = dry_run(source)
     bad = [i for i in items if i.problems]
     for item in items:

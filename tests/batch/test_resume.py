@@ -88,3 +88,33 @@ def test_killed_run_resumes_without_duplicates(live, collection, tmp_path):
     assert final["BT-2024-004"]["metadata"]["title"]["vi"] == "Ấm trà men lam Bát Tràng"
     assert read_report(collection.parent / "manifest-report" / "report.csv")["BT-2024-004"]["title_vi"] == \
         "Ấm trà men lam Bát Tràng"
+
+
+@pytest.fixture
+def idle(app):
+    """A live server whose jobs never run: the batch waits on them until it is stopped."""
+    from tests.conftest import LiveServer
+
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+def test_sigterm_stops_cleanly_and_the_rerun_uploads_nothing(idle, collection):
+    key = make_key(idle.app)
+    state = collection.with_name("manifest.heritage-ar-state.json")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.Popen(digitise(collection, idle, key), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env=env)
+    try:
+        wait_for(lambda: sum(bool(e.get("artefact_id")) for e in entries(state, idle).values()) == 5, timeout=60)
+    finally:
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert "interrupted; progress is saved in" in err and "run the same command again" in err
+    again = subprocess.run(digitise(collection, idle, key, "--no-wait"), check=False, capture_output=True,
+                           text=True, env=env, timeout=60)
+    assert again.returncode == 1 and '"stage": "upload"' not in again.stdout
+    assert json.loads(again.stdout.splitlines()[-1])["counts"] == {"queued": 5}
+    assert len(server_artefacts(idle.url, key)) == 5
