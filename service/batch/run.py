@@ -11,6 +11,7 @@ then write the CSV, HTML and label-sheet reports.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -24,6 +25,7 @@ from service.batch.report import report_rows
 from service.batch.report import write_csv
 from service.batch.report import write_html
 from service.batch.state import State
+from service.errors import BadRequest
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,8 @@ def run_batch(config: BatchConfig, display) -> BatchResult:
     items = dry_run(config.source)
     if config.dry_run:
         return BatchResult(items, [], {})
+    _writable(config.resolved_state().parent, "--state FILE", "the resume file")
+    _writable(config.resolved_report().parent, "--report DIR", "the reports")
     state = State(config.resolved_state(), config.target())
     scratch = state.path.with_name(state.path.name + ".d") / "bundles"
     api = None
@@ -152,6 +156,13 @@ def write_reports(rows: list[dict], config: BatchConfig, *, fetch=None) -> dict[
                            qr_prefer=config.qr_link),
         "labels": write_labels(labels, out / "labels.pdf", heading=f"QR labels: {name}"),
     }
+
+
+def _writable(folder: Path, option: str, what: str) -> None:
+    # a collection on a read-only share is common: say so before uploading anything
+    existing = next((p for p in [folder, *folder.parents] if p.exists()), None)
+    if existing is None or not os.access(existing, os.W_OK):
+        raise BadRequest(f"batch: cannot write {what} in {str(folder)!r} (read-only?); give {option} somewhere writable")
 
 
 def _read_file_uri(url: str) -> bytes | None:
