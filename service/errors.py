@@ -100,6 +100,13 @@ class ProcessingFailed(HeritageError):
     status = 500
 
 
+class InvalidPhotoSet(HeritageError):
+    """A photo set that cannot be what its kind says (too few frames, mixed sizes)."""
+
+    code = "invalid_photo_set"
+    status = 422
+
+
 class InvalidManifest(HeritageError):
     """A batch manifest (folder tree, CSV or XLSX) cannot be read as a whole."""
 

@@ -80,7 +80,7 @@ def set_metadata(artefact: Artefact, md: dict, *, partial: bool = False) -> None
         artefact.width, artefact.height, artefact.depth = dims.get("width"), dims.get("height"), dims.get("depth")
         artefact.dimension_unit = dims.get("unit") if dims else None
     if "kind" in md:
-        artefact.kind = md["kind"] or "scan"
+        artefact.kind = md["kind"] or None
     known = {"title", "dimensions", "kind", "institution", *_COLUMNS}
     extra = dict(artefact.extra or {}) if partial else {}
     extra.update({k: v for k, v in md.items() if k not in known})
@@ -100,7 +100,8 @@ def metadata_of(artefact: Artefact) -> dict:
             if getattr(artefact, key) is not None:
                 dims[key] = getattr(artefact, key)
         md["dimensions"] = dims
-    md["kind"] = artefact.kind
+    if artefact.kind:
+        md["kind"] = artefact.kind
     md.update(artefact.extra or {})
     md["institution"] = artefact.institution.name
     return md

@@ -174,6 +174,7 @@ def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict])
         version.manifest = manifest
         version.status, version.ready_at = "ready", utcnow()
         version.error_code = version.error_message = None
+        artefact.kind = manifest.get("kind") or artefact.kind
         if artefact.deleted_at is None:
             artefact.status = "ready"
             artefact.current_version = max(artefact.current_version or 0, version.number)

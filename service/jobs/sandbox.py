@@ -45,7 +45,9 @@ def _limits(memory_bytes: int) -> Callable[[], None]:
             pass
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if memory_bytes > 0:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+            # RLIMIT_DATA, not RLIMIT_AS: it caps what is allocated, while WebAssembly (node's Draco
+            # encoder) and GL drivers reserve many GB of address space they never touch
+            resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
 
     return apply
 

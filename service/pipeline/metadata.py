@@ -13,6 +13,9 @@ from service.pipeline.constants import UNITS
 
 KINDS = ("scan", "flat", "ring", "photogrammetry")
 
+# what a flat artefact is (photos/panel.py picks depth and back from it)
+FLAT_KINDS = ("painting", "lacquer", "woodblock", "textile", "manuscript", "canvas", "paper")
+
 # licence id -> (human name, URL); ids follow SPDX
 LICENCES = {
     "CC0-1.0": ("CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
@@ -89,6 +92,10 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
         raise InvalidMetadata(f"metadata.up_axis: {md['up_axis']!r}; use +Y, +Z, -Z, ...")
     if md.get("dimensions") is not None:
         md["dimensions"] = _check_dimensions(md["dimensions"])
+    if md.get("flat_kind") is not None and md["flat_kind"] not in FLAT_KINDS:
+        raise InvalidMetadata(f"metadata.flat_kind: {md['flat_kind']!r} is not one of {', '.join(FLAT_KINDS)}")
+    if md.get("rectify") is not None and not isinstance(md["rectify"], bool):
+        raise InvalidMetadata(f"metadata.rectify: expected true or false, got {md['rectify']!r}")
     return md
 
 

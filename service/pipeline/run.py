@@ -21,6 +21,9 @@ from service.errors import InvalidMetadata
 from service.pipeline import constants as tol
 from service.pipeline.exchange.archive import collect
 from service.pipeline.manifest import write_manifest
+from service.pipeline.photos.flat import process_flat
+from service.pipeline.photos.kinds import decide_kind
+from service.pipeline.photos.spin import process_ring
 from service.pipeline.scan import process_scan
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,8 @@ Progress = Callable[[int, str], None]
 
 # kind -> flow(files, out_dir, *, metadata, options, progress) -> manifest body
 FLOWS: dict[str, Callable[..., dict]] = {"scan": process_scan}
+FLOWS["flat"] = process_flat
+FLOWS["ring"] = process_ring
 
 # run after the flow, each failure recorded without failing the job
 # (previews: issue 4); name -> hook(out_dir, manifest, *, metadata, options, progress)
@@ -75,8 +80,8 @@ def process(
     progress = progress or (lambda pct, stage: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    kind = metadata.get("kind") or "scan"
-    if kind not in FLOWS:
+    kind = metadata.get("kind")
+    if kind and kind not in FLOWS:
         raise InvalidMetadata(f"process: kind {kind!r} is not supported on this server yet")
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="heritage-ar-"))
@@ -88,7 +93,9 @@ def process(
             max_entries=options["max_archive_entries"],
             max_bytes=options["max_unpacked_bytes"],
         )
+        kind, kind_source = decide_kind(kind, files)  # photos/kinds.py: photo-only uploads
         body = FLOWS[kind](files, out_dir, metadata=metadata, options=options, progress=progress)
+        body["kind"], body["kind_source"] = kind, kind_source
         body.setdefault("warnings", [])
         body.setdefault("steps", {})
         for name, hook in AFTER.items():
