@@ -18,6 +18,7 @@ from service.batch.items import Item
 from service.errors import InvalidMetadata
 from service.pipeline.exchange.sniff import sniff
 from service.pipeline.metadata import CATEGORIES
+from service.pipeline.metadata import FLAT_KINDS
 from service.pipeline.metadata import KINDS
 from service.pipeline.metadata import LICENCES
 from service.pipeline.metadata import validate_metadata
@@ -54,7 +55,7 @@ def check_items(items: list[Item]) -> dict[str, list[str]]:
         else:
             seen[item.key] = item.source
         item.problems.extend(check_metadata(item.metadata))
-        item.problems.extend(check_files(item.files, kind=item.metadata.get("kind") or "scan"))
+        item.problems.extend(check_files(item.files, kind=item.metadata.get("kind")))
     return {item.key: item.problems for item in items}
 
 
@@ -62,7 +63,7 @@ def check_metadata(md: dict) -> list[str]:
     """Every metadata problem, not only the first one `validate_metadata` would raise."""
     problems = []
     rest = dict(md)
-    choices = (("licence", LICENCES), ("category", CATEGORIES), ("kind", KINDS))
+    choices = (("licence", LICENCES), ("category", CATEGORIES), ("kind", KINDS), ("flat_kind", FLAT_KINDS))
     for name, allowed in choices:
         value = md.get(name)
         if value is not None and value not in allowed:
@@ -72,11 +73,9 @@ def check_metadata(md: dict) -> list[str]:
             rest.pop(name)
     kind = md.get("kind") or "scan"
     dims = md.get("dimensions") if isinstance(md.get("dimensions"), dict) else {}
-    if kind == "flat" and not (dims.get("width") and dims.get("height")):
-        problems.append("dimensions: a flat artefact (painting, textile, document) needs its width and height "
-                        "to be shown at true size; fill in width, height and unit")
-    if kind == "ring" and not any(dims.get(k) for k in ("width", "height", "depth")):
-        problems.append("dimensions: a ring needs at least one dimension (its outer width) and a unit")
+    if kind == "flat" and not (dims.get("width") or dims.get("height")):
+        problems.append("dimensions: a flat artefact (painting, textile, document) needs its width or height "
+                        "to be shown at true size; fill in width and/or height and the unit")
     try:
         validate_metadata(rest)
     except InvalidMetadata as e:
@@ -84,12 +83,20 @@ def check_metadata(md: dict) -> list[str]:
     return problems
 
 
-def check_files(files: list[Path], *, kind: str = "scan") -> list[str]:
-    """Missing, unreadable, empty or mislabelled files, and uploads with nothing to process."""
+def check_files(files: list[Path], *, kind: str | None = None) -> list[str]:
+    """Missing, unreadable, empty or mislabelled files, and uploads with nothing to process.
+
+    Parameters
+    ----------
+    kind : str or None
+      Declared kind; None lets the server decide from the files (docs/photosets.md: a 3D file -> scan,
+      1-2 photos -> flat, 12 or more -> ring).
+    """
     if not files:
         return ["files: no file given; list the scan's files (or its folder) in the `files` column"]
     problems = []
     formats = set()
+    photos = 0
     names = [part_name(p) for p in files]
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"files: two uploads would be named {name!r}; rename one (uploads are flat)")
@@ -103,10 +110,26 @@ def check_files(files: list[Path], *, kind: str = "scan") -> list[str]:
                 problems.append(problem)
             elif fmt:
                 formats.add(fmt)
-    if not problems and not formats & MODELS and not (kind == "photogrammetry" and formats & IMAGES) \
-            and not (kind == "flat" and formats & IMAGES):
-        problems.append("files: none of them is a 3D file (GLB, glTF, OBJ, PLY, STL, OFF, zip, ...)")
+                photos += fmt in IMAGES and "_mask" not in f.stem
+    if problems:
+        return problems
+    if kind in ("flat", "ring", "photogrammetry") or (kind in (None, "scan") and not formats & MODELS and photos):
+        return _check_photos(kind, photos)
+    if not formats & MODELS:
+        problems.append("files: none of them is a 3D file (GLB, glTF, OBJ, PLY, STL, OFF, zip, ...) or photo")
     return problems
+
+
+def _check_photos(kind: str | None, photos: int) -> list[str]:
+    if kind == "flat" and photos not in (1, 2):
+        return [f"files: a flat artefact takes one photo (front) or two (front, back), got {photos}"]
+    if kind == "ring" and photos < 12:
+        return [f"files: a turntable ring needs at least 12 photos in order, got {photos}"]
+    if kind == "photogrammetry" and photos < 3:
+        return [f"files: photogrammetry needs many overlapping photos, got {photos}"]
+    if kind in (None, "scan") and 3 <= photos <= 11:
+        return [f"kind: {photos} photos and no 3D file; say kind flat (1-2 photos) or ring (12 or more)"]
+    return []
 
 
 def _walk(path: Path) -> list[Path]:

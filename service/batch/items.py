@@ -35,11 +35,11 @@ COLUMNS = {
     "unit": "dimension_unit",
     "scan_unit": "scan_unit", "up_axis": "up_axis",
     "licence": "licence", "license": "licence",
-    "category": "category", "kind": "kind",
+    "category": "category", "kind": "kind", "flat_kind": "flat_kind", "material": "flat_kind",
     "files": "files", "file": "files", "path": "files", "paths": "files", "folder": "files",
 }
 TEXT_FIELDS = ("accession_number", "creator", "culture", "date", "description", "attribution",
-               "licence", "category", "kind", "up_axis")
+               "licence", "category", "kind", "flat_kind", "up_axis")
 FILE_SEPARATORS = re.compile(r"[;|\n]")
 METADATA_NAME = "metadata.json"
 _DIMS = re.compile(r"^\s*([\d.,]+)\s*[x×*]\s*([\d.,]+)(?:\s*[x×*]\s*([\d.,]+))?\s*([a-z]+)?\s*$", re.IGNORECASE)

@@ -45,7 +45,7 @@ def test_dry_run_lists_every_planted_problem_and_uploads_nothing(live, tmp_path,
     problems = {source: " | ".join(c["problems"]) for source, c in checks.items()}
     assert "file not found" in problems["row 2"] and "missing/scan.obj" in problems["row 2"]
     assert "unknown licence 'CC-BY-4'" in problems["row 3"] and "did you mean 'CC-BY-4.0'" in problems["row 3"]
-    assert "flat artefact" in problems["row 4"] and "width and height" in problems["row 4"]
+    assert "flat artefact" in problems["row 4"] and "width or height" in problems["row 4"]
     assert "unreadable file 'garbage.ply'" in problems["row 5"]
     assert checks["row 6"]["ok"] and checks["row 6"]["problems"] == []
     assert all(len(checks[f"row {n}"]["problems"]) == 1 for n in (2, 3, 4, 5))
@@ -68,9 +68,10 @@ def test_a_clean_collection_passes(collection):
 
 
 @pytest.mark.parametrize(("metadata", "match"), [
-    pytest.param({"title": {"vi": "Tranh"}, "kind": "flat", "dimensions": {"width": 40, "unit": "cm"}},
-                 "flat artefact", id="flat-one-side"),
-    pytest.param({"title": {"vi": "Nhẫn"}, "kind": "ring"}, "ring needs", id="ring"),
+    pytest.param({"title": {"vi": "Tranh"}, "kind": "flat", "dimensions": {"unit": "cm"}}, "flat artefact",
+                 id="flat-no-size"),
+    pytest.param({"title": {"vi": "Tranh"}, "kind": "flat", "flat_kind": "lacqer", "dimensions": {"width": 61}}, "did you mean 'lacquer'",
+                 id="flat-kind"),
     pytest.param({"title": {"vi": "Bình"}, "category": "crafts", "kind": "sculpture"}, "unknown kind", id="kind"),
     pytest.param({"title": {"vi": "Bình"}, "category": "craft"}, "did you mean 'crafts'", id="category"),
     pytest.param({"title": {}}, "give a title", id="no-title"),
@@ -96,5 +97,23 @@ def test_file_problems(tmp_path):
     problems = check_files([tmp_path / "empty.glb", tmp_path / "page.obj"])
     assert any("empty (0 bytes)" in p for p in problems) and any("named .obj but" in p for p in problems)
     assert check_files([tmp_path / "notes.txt"]) == [("files: none of them is a 3D file (GLB, glTF, OBJ, PLY, STL, "
-                                                       "OFF, zip, ...)")]
+                                                       "OFF, zip, ...) or photo")]
     assert check_files([]) and check_files([tmp_path / "a"]) == []
+
+
+@pytest.mark.parametrize(("kind", "photos", "match"), [
+    pytest.param(None, 5, "5 photos and no 3D file; say kind flat", id="undecided"),
+    pytest.param("ring", 4, "at least 12 photos", id="short-ring"),
+    pytest.param("flat", 3, "one photo (front) or two", id="flat-three"),
+    pytest.param(None, 2, None, id="flat-by-rule"),
+    pytest.param("ring", 12, None, id="ring"),
+])
+def test_photo_sets(tmp_path, kind, photos, match):
+    from tests.fixtures import checker_png
+
+    files = []
+    for i in range(photos):
+        files.append(tmp_path / f"IMG_{i}.png")
+        files[-1].write_bytes(checker_png())
+    problems = check_files(files, kind=kind)
+    assert (problems == []) if match is None else (len(problems) == 1 and match in problems[0])
