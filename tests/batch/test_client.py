@@ -39,7 +39,9 @@ class Flaky:
                 start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
                 return [b"upstream restarting"]
             if self.posts <= self.failures + self.lost:
-                b"".join(self.app(environ, lambda *a, **k: None))
+                answer = self.app(environ, lambda *a, **k: None)
+                b"".join(answer)
+                answer.close()  # WSGI: lets Flask close the request's temporary upload files
                 start_response("502 Bad Gateway", [("Content-Type", "text/plain")])
                 return [b"connection reset by peer"]
         return self.app(environ, start_response)

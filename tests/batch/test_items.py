@@ -6,8 +6,10 @@ import pytest
 
 from service.batch.bundle import HashCache
 from service.batch.bundle import build_parts
+from service.batch.check import check_items
 from service.batch.items import read_items
 from service.errors import InvalidManifest
+from tests.batch.collection import BROKEN
 from tests.batch.collection import make_collection
 from tests.batch.collection import write_csv
 from tests.batch.collection import write_folders
@@ -32,8 +34,12 @@ def test_folder_tree_reads_metadata_json(tmp_path, corpus):
     rows = make_collection(tmp_path / "src", corpus)
     items = read_items(write_folders(rows, tmp_path / "tree", tmp_path / "src"))
     assert [i.key for i in items] == [r["accession_number"] for r in rows]
-    assert items[3].metadata["title"]["vi"] == "Ấm trà Bát Tràng"
+    assert items[3].metadata["title"]["vi"] == "Tranh sơn mài Phố cổ Hà Nội"
+    assert items[3].metadata["kind"] == "flat" and items[3].files[0].name == "tranh-son-mai.jpg"
     assert [f.name for f in items[2].files] == ["fuze"]
+    assert items[3].metadata["dimensions"] == {"width": 40.0, "height": 30.0, "unit": "cm"}
+    problems = check_items(items)
+    assert problems.pop(BROKEN) == [] and all(p == [] for p in problems.values())  # broken only on the server
 
 
 def test_folder_without_metadata_uses_its_name(tmp_path):

@@ -76,7 +76,7 @@ def test_killed_run_resumes_without_duplicates(live, collection, tmp_path):
 
     # a third run has nothing left to upload; a title corrected in the spreadsheet is sent as an edit
     text = collection.read_text(encoding="utf-8")
-    collection.write_text(text.replace("Ấm trà Bát Tràng", "Ấm trà men lam Bát Tràng"), encoding="utf-8")
+    collection.write_text(text.replace("Tranh sơn mài Phố cổ Hà Nội", "Tranh sơn mài Phố cổ"), encoding="utf-8")
     t0 = time.monotonic()
     third = subprocess.run(digitise(collection, live, key), check=False, capture_output=True, text=True, env=env,
                            timeout=120)
@@ -85,9 +85,9 @@ def test_killed_run_resumes_without_duplicates(live, collection, tmp_path):
     assert time.monotonic() - t0 < 30
     final = {a["metadata"]["accession_number"]: a for a in server_artefacts(live.url, key)}
     assert len(final) == 5 and {a["id"] for a in final.values()} == {a["id"] for a in on_server}
-    assert final["BT-2024-004"]["metadata"]["title"]["vi"] == "Ấm trà men lam Bát Tràng"
+    assert final["BT-2024-004"]["metadata"]["title"]["vi"] == "Tranh sơn mài Phố cổ"
     assert read_report(collection.parent / "manifest-report" / "report.csv")["BT-2024-004"]["title_vi"] == \
-        "Ấm trà men lam Bát Tràng"
+        "Tranh sơn mài Phố cổ"
 
 
 @pytest.fixture
