@@ -75,9 +75,9 @@ def main() -> None:
                 a, b = Path(tmp) / f"a-{mb}.bin", Path(tmp) / f"b-{mb}.bin"
                 a.write_bytes(os.urandom(mb * 2**20))
                 b.write_bytes(os.urandom(mb * 2**20))
-                streamed = measure(lambda: api.upload([(a.name, a)], META))
+                streamed = measure(lambda a=a: api.upload([(a.name, a)], META))
 
-                def in_memory() -> None:
+                def in_memory(b: Path = b) -> None:
                     with open(b, "rb") as f:
                         r = requests.post(url + "/api/v1/artefacts", files={"file": (b.name, f)},
                                           data={"metadata": '{"title": {"en": "benchmark"}}'},
