@@ -90,6 +90,11 @@ def run_remote(items: list[Item], api: Api, state: State, display, *, scratch: P
             state.update(item.key, status="interrupted", error=e.message)
             display.finish(item.key, "interrupted", e.message)
             return
+        except OSError as e:  # a file vanished or a share went away since the check
+            message = f"cannot read the files: {e}; check them and run again"
+            state.update(item.key, status="failed", error=message)
+            display.finish(item.key, "failed", message)
+            return
         if status in DONE:
             finish(item.key)
         else:
@@ -196,6 +201,8 @@ def _check(api: Api, state: State, display, key: str) -> bool:
     except ServerUnreachable:
         log.warning("batch: %s: server unreachable while following the job; still trying", key)
         return False
+    except UploadRejected:
+        return True  # the job is gone (artefact deleted?): `_settle` records what happened
 
 
 def _settle(api: Api, state: State, key: str, item: Item) -> dict:
@@ -203,6 +210,13 @@ def _settle(api: Api, state: State, key: str, item: Item) -> dict:
     entry = state.get(key)
     try:
         art = api.get(f"/api/v1/artefacts/{entry['artefact_id']}")
+    except UploadRejected as e:
+        if e.context.get("http_status") == 404:
+            # deleted on the server: forget it, so the next run uploads the files anew
+            return state.update(key, status="interrupted", artefact_id=None, fingerprint=None, job_url=None,
+                                error=f"artefact {entry['artefact_id']} is gone from the server (deleted?); "
+                                      "run the same command again to upload it anew")
+        return state.update(key, status="interrupted", error=f"could not read the result: {e.message}")
     except HeritageError as e:
         return state.update(key, status="interrupted", error=f"could not read the result: {e.message}")
     error = art.get("error") or {}

@@ -6,6 +6,7 @@ import json
 import threading
 
 import pytest
+import requests
 from werkzeug.serving import make_server
 
 from service.batch.client import Api
@@ -121,3 +122,26 @@ def test_network_down_then_back_resumes(flaky, app, collection, tmp_path):
     again = run_batch(config, QuietDisplay())
     assert again.counts == {"queued": 5} and flaky.posts == 5  # nothing sent twice
     assert len(server_artefacts(flaky.url, key)) == 5
+
+
+def test_an_artefact_deleted_on_the_server_is_uploaded_anew(flaky, app, obj_zip, tmp_path):
+    from tests.batch.collection import write_csv
+    from tests.conftest import run_jobs
+
+    flaky.failures = 0
+    key = make_key(app)
+    manifest = write_csv([{"accession_number": "X-1", "title_vi": "Hộp", "licence": "CC0-1.0",
+                           "files": str(obj_zip)}], tmp_path / "m.csv")
+    config = BatchConfig(source=manifest, server=flaky.url, key=key, wait=False, poll=0.05, timeout=10,
+                         report_dir=tmp_path / "r")
+    first = run_batch(config, QuietDisplay()).rows[0]
+    assert requests.delete(f"{flaky.url}/api/v1/artefacts/{first['artefact_id']}",
+                           headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 204
+    assert run_jobs(app) == 1  # the worker finds the artefact gone and fails its job at once
+    config.wait = True
+    gone = run_batch(config, QuietDisplay()).rows[0]
+    assert gone["status"] == "interrupted" and "gone from the server" in gone["error"]
+    config.wait = False
+    again = run_batch(config, QuietDisplay()).rows[0]
+    assert again["status"] == "queued" and again["artefact_id"] not in ("", first["artefact_id"])
+    assert [a["id"] for a in server_artefacts(flaky.url, key)] == [again["artefact_id"]]
