@@ -12,6 +12,7 @@ metadata.json) are kept on the item so a dry run lists them with the rest.
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import logging
 import re
@@ -233,9 +234,13 @@ def _row_item(cells: dict, number: int, base: Path) -> Item:
 
 
 def _text(value: object) -> str:
-    # spreadsheets turn accession numbers like 1987 into floats
+    # spreadsheets turn accession numbers like 1987 into floats, and dates into datetimes
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return str(value).strip()
 
 

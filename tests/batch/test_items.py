@@ -81,6 +81,20 @@ def test_unreadable_manifests(tmp_path, content, name, match):
         read_items(tmp_path / name)
 
 
+def test_xlsx_dates_and_numbers_read_as_text(tmp_path):
+    import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Accession", "Title VI", "Date", "Height", "Files"])
+    book.active.append([1987, "Trống đồng", datetime.datetime(1890, 5, 1), 63, "a.glb"])
+    book.save(tmp_path / "m.xlsx")
+    (item,) = read_items(tmp_path / "m.xlsx")
+    assert (item.key, item.metadata["date"], item.metadata["dimensions"]) == ("1987", "1890-05-01",
+                                                                              {"height": 63.0, "unit": "cm"})
+
+
 def test_latin1_csv_is_refused_with_a_fix(tmp_path):
     (tmp_path / "m.csv").write_bytes("title_vi,files\nBình,a.glb\n".encode("cp1258", errors="replace").replace(
         b"?", b"\xe0"))
