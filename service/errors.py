@@ -107,6 +107,13 @@ class InvalidPhotoSet(HeritageError):
     status = 422
 
 
+class PreviewFailed(HeritageError):
+    """Stills or the turntable could not be rendered; the 3D files are unaffected."""
+
+    code = "preview_failed"
+    status = 500
+
+
 class InvalidManifest(HeritageError):
     """A batch manifest (folder tree, CSV or XLSX) cannot be read as a whole."""
 

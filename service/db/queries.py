@@ -172,3 +172,18 @@ def bump_counter(db: Session, artefact_id: str, column: str) -> None:
     if column not in ("page_views", "model_loads", "ar_launches"):
         raise ValueError(f"bump_counter: unknown counter {column!r}")
     db.execute(update(Artefact).where(Artefact.id == artefact_id).values({column: getattr(Artefact, column) + 1}))
+
+
+def find_public(db: Session, *, slug: str | None = None, short_code: str | None = None) -> Artefact | None:
+    """The artefact behind a public link (any institution, deleted ones included), or None.
+
+    Public pages need no API key: the slug is unguessable. The caller decides
+    what to show for each status (deleted, processing, failed, ready).
+    """
+    if slug is not None:
+        where = Artefact.slug == slug
+    elif short_code is not None:
+        where = Artefact.short_code == short_code
+    else:
+        raise ValueError("find_public: give a slug or a short_code")
+    return db.scalar(select(Artefact).where(where))

@@ -24,6 +24,7 @@ from service.pipeline.manifest import write_manifest
 from service.pipeline.photos.flat import process_flat
 from service.pipeline.photos.kinds import decide_kind
 from service.pipeline.photos.spin import process_ring
+from service.pipeline.render import make_previews
 from service.pipeline.scan import process_scan
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ FLOWS["ring"] = process_ring
 # run after the flow, each failure recorded without failing the job
 # (previews: issue 4); name -> hook(out_dir, manifest, *, metadata, options, progress)
 AFTER: dict[str, Callable[..., None]] = {}
+AFTER["previews"] = make_previews
 
 DEFAULT_OPTIONS = {
     "max_faces": tol.DEFAULT_MAX_FACES,
