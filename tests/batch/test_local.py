@@ -59,9 +59,8 @@ def test_local_into_a_folder_and_rerun(small, tmp_path):
 
 
 def test_local_into_the_configured_storage(small, tmp_path):
-    # no address-space limit on the job child: see the `live` fixture in tests/batch/conftest.py
     env = {"HERITAGE_AR_DATA_DIR": str(tmp_path / "var"), "HERITAGE_AR_BASE_URL": "https://ar.example.vn",
-           "HERITAGE_AR_JOB_MEMORY_MB": "0"}
+           "HERITAGE_AR_PREVIEWS": "0"}
     args = ["batch", str(small), "--local", "--institution", INSTITUTION, "--quiet", "--report", str(tmp_path / "r")]
     first = CliRunner().invoke(cli, args, env=env)
     assert first.exit_code == 1

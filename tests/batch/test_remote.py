@@ -21,7 +21,8 @@ from tests.conftest import make_key
 
 
 @pytest.mark.slow
-def test_collection_ends_ready_with_a_report_whose_links_work(live, collection, tmp_path):
+def test_collection_ends_ready_with_a_report_whose_links_work(live_previews, collection, tmp_path):
+    live = live_previews
     key = make_key(live.app)
     events = io.StringIO()
     result = run_batch(BatchConfig(source=collection, server=live.url, key=key, poll=0.3, concurrency=3,
@@ -43,9 +44,11 @@ def test_collection_ends_ready_with_a_report_whose_links_work(live, collection, 
         assert on_server[row["artefact_id"]]["metadata"]["accession_number"] == row["key"]
         assert row["model"].endswith("/master.glb") and row["share"] and row["embed_snippet"].startswith("<iframe")
 
-    # every link the server routes answers 200 (share pages are checked too once they are routed)
+    # every link the server routes answers 200: share, short, embed and QR pages, files, API, jobs
     links = report_links(result.reports["html"], rows)
-    checked = check_links(live.app, links, key)
+    checked = check_links(links, key)
+    for name in ("share", "short", "embed", "qr"):
+        assert {r[name] for r in ready.values()} <= checked, name
     assert {r["model"] for r in ready.values()} <= checked
     made = {d["url"] for r in ready.values() for d in on_server[r["artefact_id"]]["derivatives"].values()}
     assert len(made) >= 4 and made <= checked  # every file the server made is linked from the report
@@ -54,8 +57,9 @@ def test_collection_ends_ready_with_a_report_whose_links_work(live, collection, 
     # the HTML is self-contained: QR images inline, no external scripts or styles
     html = result.reports["html"].read_text(encoding="utf-8")
     assert html.count('src="data:image/svg+xml') == 4
-    # posters are embedded when the server makes them (the previews stage)
-    assert html.count('src="data:image/jpeg;base64,') == sum(bool(r["poster"]) for r in ready.values())
+    # every ready artefact has a poster from the previews stage, embedded as a thumbnail
+    assert all(r["poster"].endswith((".jpg", ".jpeg", ".png", ".webp")) for r in ready.values())
+    assert html.count('src="data:image/jpeg;base64,') == 4
     assert not re.search(r'<(script|link)[^>]+(src|href)="http', html)
     assert "Vò bình gốm vỡ" in html and "could not be read" in html
 
