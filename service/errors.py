@@ -112,3 +112,22 @@ class PreviewFailed(HeritageError):
 
     code = "preview_failed"
     status = 500
+
+
+class InvalidManifest(HeritageError):
+    """A batch manifest (folder tree, CSV or XLSX) cannot be read as a whole."""
+
+    code = "invalid_manifest"
+
+
+class ServerUnreachable(HeritageError):
+    """The batch client gave up on a server after its retries."""
+
+    code = "server_unreachable"
+    status = 503
+
+
+class UploadRejected(HeritageError):
+    """The server refused a batch upload (4xx); retrying the same request will not help."""
+
+    code = "upload_rejected"
