@@ -11,8 +11,9 @@ mesh (Chamfer and Hausdorff / bbox diagonal, texture error).
 
 Levels compared: thumb (20k faces, 512 px), web (150k, 2048 px), ar (100k,
 2048 px). Ours also writes web-1024/4096, master and ar.usdz inside its
-measured time. gltf-transform: Draco, simplify ratio and texture size set
-per level. gltfpack (npm build: no texture resizing without BasisU): -cc
+measured time. gltf-transform: `optimize` with Draco, simplify ratio and
+`--texture-size` per level, `--texture-compress auto` (re-encodes in the
+source format; with `false` it does not resize at all). gltfpack (npm build: no texture resizing without BasisU, so its textures stay at source size): -cc
 meshopt compression; its errors are measured on an uncompressed run with
 the same simplification.
 
@@ -64,7 +65,7 @@ def timed(cmd: list[str], **kw) -> tuple[float, int]:
     """Run a command; return (wall seconds, peak RSS in MB of the command and its children)."""
     with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
         t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-S", "-c", _WRAPPER, rss.name, *cmd], stderr=subprocess.PIPE, **kw)
+        done = subprocess.run([sys.executable, "-S", "-c", _WRAPPER, rss.name, *cmd], stderr=subprocess.PIPE, check=False, **kw)
         wall = time.perf_counter() - t0
         if done.returncode:
             raise RuntimeError(f"{cmd[0]} failed: {done.stderr.decode(errors='replace')[-500:]}")
@@ -73,15 +74,19 @@ def timed(cmd: list[str], **kw) -> tuple[float, int]:
 
 
 def as_glb(src: Path, work: Path) -> Path:
-    """The peers read glTF only: give them the scan as a GLB written by plain trimesh (unnormalised)."""
+    """The peers read glTF only, and gltfpack no Draco: give them the scan as a plain GLB (unnormalised)."""
     if src.suffix.lower() == ".glb":
-        return src
-    out = work / (src.stem + ".glb")
+        from service.pipeline.exchange.glb import read_glb
+
+        if "KHR_draco_mesh_compression" not in (read_glb(src)[0].get("extensionsRequired") or []):
+            return src
+    out = work / (src.stem + "-plain.glb")
     code = (
         "import sys, trimesh; from service.pipeline.exchange import load; from service.pipeline.exchange.gltf_write import write_glb;"
         "s = load([__import__('pathlib').Path(p) for p in sys.argv[2:]]); write_glb(s, sys.argv[1])"
     )
     files = [str(p) for p in src.parent.iterdir() if p.is_file()] if src.suffix == ".gltf" else [str(src)]
+    # the same meshes and textures, written by our writer without normalising
     subprocess.run([sys.executable, "-c", code, str(out), *files], check=True, env=_env())
     return out
 
@@ -110,7 +115,7 @@ def run_gltf_transform(src: Path, work: Path, faces: int) -> dict:
     for level, (budget, size) in LEVELS.items():
         out = work / f"gt-{level}.glb"
         ratio = min(1.0, budget / faces)
-        cmd = [tool, "optimize", str(src), str(out), "--compress", "draco", "--texture-compress", "false",
+        cmd = [tool, "optimize", str(src), str(out), "--compress", "draco", "--texture-compress", "auto",
                "--texture-size", str(size), "--simplify", "true" if ratio < 1 else "false",
                "--simplify-ratio", f"{ratio:.4f}", "--simplify-error", "1"]
         w, r = timed(cmd)

@@ -2,7 +2,7 @@
 cli.py
 ------
 
-The `heritage-ar` command: serve, worker, process, keys, db, seed, config.
+The `heritage-ar` command: serve, worker, process, batch, keys, db, seed, config.
 HeritageErrors become click errors with the message; anything else is a bug
 and shows its traceback.
 """
@@ -222,6 +222,15 @@ def show_config() -> None:
     """Print every HERITAGE_AR_* variable with its default."""
     for name, default in describe():
         click.echo(f"{name}={default}")
+
+
+def _add_batch() -> None:
+    from service.batch.command import batch
+
+    cli.add_command(batch)
+
+
+_add_batch()
 
 
 def main() -> None:

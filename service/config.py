@@ -60,6 +60,9 @@ class Settings:
 
     # presentation
     hashtags: str = "#heritageAR #museum"
+    previews: bool = True  # stills and turntable video after the 3D files
+    turntable_seconds: int = 6
+    video_overlay: bool = True  # title, institution, licence and hashtags on the turntable
     page_size: int = 20
 
     @classmethod

@@ -105,3 +105,29 @@ class InvalidPhotoSet(HeritageError):
 
     code = "invalid_photo_set"
     status = 422
+
+
+class PreviewFailed(HeritageError):
+    """Stills or the turntable could not be rendered; the 3D files are unaffected."""
+
+    code = "preview_failed"
+    status = 500
+
+
+class InvalidManifest(HeritageError):
+    """A batch manifest (folder tree, CSV or XLSX) cannot be read as a whole."""
+
+    code = "invalid_manifest"
+
+
+class ServerUnreachable(HeritageError):
+    """The batch client gave up on a server after its retries."""
+
+    code = "server_unreachable"
+    status = 503
+
+
+class UploadRejected(HeritageError):
+    """The server refused a batch upload (4xx); retrying the same request will not help."""
+
+    code = "upload_rejected"

@@ -13,14 +13,30 @@ from service import create_app
 from service.config import Settings
 from service.db import make_engine
 from service.db.queries import create_key
+from service.pipeline import run
 from tests.fixtures import CORPUS
 from tests.fixtures import textured_obj_zip
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _previews_only_in_their_tests(request):
+    """In-process `process()` calls skip the preview hook outside tests/pipeline/render.
+
+    Rendering stills and a 6 s turntable adds 15-70 s per call; the other areas'
+    tests are not about it (issue 4). Module scope, so module-scoped fixtures see it too.
+    """
+    if "tests/pipeline/render/" in request.node.nodeid:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delitem(run.AFTER, "previews", raising=False)
+        yield
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """Embedded defaults under tmp_path; jobs are run explicitly by the test."""
-    return Settings(data_dir=str(tmp_path / "var"), testing=True, start_worker=False)
+    return Settings(data_dir=str(tmp_path / "var"), testing=True, start_worker=False, previews=False)
 
 
 @pytest.fixture
@@ -92,7 +108,7 @@ def start_live(settings: Settings) -> LiveServer:
 @pytest.fixture
 def live(tmp_path):
     """A live app with embedded defaults and in-process worker threads."""
-    server = start_live(Settings(data_dir=str(tmp_path / "live"), testing=True, start_worker=True))
+    server = start_live(Settings(data_dir=str(tmp_path / "live"), testing=True, start_worker=True, previews=False))
     yield server
     server.stop()
     _stop(server.app)

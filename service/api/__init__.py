@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     from service.api import files
     from service.api import health
     from service.api import jobs
+    from service.api import viewer
 
-    for module in (health, artefacts, jobs, files):
+    for module in (health, artefacts, jobs, files, viewer):
         app.register_blueprint(module.bp)

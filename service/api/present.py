@@ -13,6 +13,8 @@ from flask import request
 from flask import url_for
 from sqlalchemy.orm import Session
 
+from service.api.viewer_kit import creator_kit
+from service.api.viewer_kit import files_of
 from service.db.models import Artefact
 from service.db.models import Job
 from service.db.queries import current_version
@@ -70,6 +72,8 @@ def artefact_json(db: Session, artefact: Artefact) -> dict:
             "model_loads": artefact.model_loads,
             "ar_launches": artefact.ar_launches,
         },
+        "creator_kit": creator_kit(artefact, metadata_of(artefact), files_of(version, root), root,
+                                   current_app.config["SETTINGS"].hashtags),
         "warnings": (version.manifest or {}).get("warnings", []) if version else [],
         "created_at": artefact.created_at.isoformat() + "Z",
         "updated_at": artefact.updated_at.isoformat() + "Z",

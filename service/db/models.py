@@ -89,7 +89,8 @@ class Artefact(Base):
     slug: Mapped[str] = mapped_column(String(32), unique=True, default=new_slug)
     short_code: Mapped[str] = mapped_column(String(12), unique=True, default=new_short_code)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="scan")
+    # declared by the upload, or filled from the manifest once the pipeline decided; None = not known yet
+    kind: Mapped[str | None] = mapped_column(String(20))
 
     # catalogue metadata (the columns a museum searches by; the rest in `extra`)
     title_vi: Mapped[str | None] = mapped_column(Text)

@@ -80,7 +80,7 @@ def set_metadata(artefact: Artefact, md: dict, *, partial: bool = False) -> None
         artefact.width, artefact.height, artefact.depth = dims.get("width"), dims.get("height"), dims.get("depth")
         artefact.dimension_unit = dims.get("unit") if dims else None
     if "kind" in md:
-        artefact.kind = md["kind"] or "scan"
+        artefact.kind = md["kind"] or None
     known = {"title", "dimensions", "kind", "institution", *_COLUMNS}
     extra = dict(artefact.extra or {}) if partial else {}
     extra.update({k: v for k, v in md.items() if k not in known})
@@ -100,7 +100,8 @@ def metadata_of(artefact: Artefact) -> dict:
             if getattr(artefact, key) is not None:
                 dims[key] = getattr(artefact, key)
         md["dimensions"] = dims
-    md["kind"] = artefact.kind
+    if artefact.kind:
+        md["kind"] = artefact.kind
     md.update(artefact.extra or {})
     md["institution"] = artefact.institution.name
     return md
@@ -171,3 +172,18 @@ def bump_counter(db: Session, artefact_id: str, column: str) -> None:
     if column not in ("page_views", "model_loads", "ar_launches"):
         raise ValueError(f"bump_counter: unknown counter {column!r}")
     db.execute(update(Artefact).where(Artefact.id == artefact_id).values({column: getattr(Artefact, column) + 1}))
+
+
+def find_public(db: Session, *, slug: str | None = None, short_code: str | None = None) -> Artefact | None:
+    """The artefact behind a public link (any institution, deleted ones included), or None.
+
+    Public pages need no API key: the slug is unguessable. The caller decides
+    what to show for each status (deleted, processing, failed, ready).
+    """
+    if slug is not None:
+        where = Artefact.slug == slug
+    elif short_code is not None:
+        where = Artefact.short_code == short_code
+    else:
+        raise ValueError("find_public: give a slug or a short_code")
+    return db.scalar(select(Artefact).where(where))

@@ -81,7 +81,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             return "failed"
         spec_meta = metadata_of(artefact)
         originals = list(version.originals)
-        artefact_id, number = artefact.id, version.number
+        artefact_id, number, slug = artefact.id, version.number, artefact.slug
         version.status = "processing"
         artefact.status = "processing"
     beat = _Heartbeat(ctx, job_id)
@@ -95,7 +95,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             "inputs": [str(p) for p in inputs],
             "out_dir": str(out_dir),
             "metadata": spec_meta,
-            "options": _options(ctx.settings, artefact_id),
+            "options": _options(ctx.settings, artefact_id, slug),
         }
         run_child(
             spec,
@@ -126,8 +126,14 @@ def _scratch(ctx: JobContext) -> str:
     return str(path)
 
 
-def _options(settings: Settings, artefact_id: str) -> dict:
+def _options(settings: Settings, artefact_id: str, slug: str) -> dict:
+    # without a public origin the video's end card would show a link nobody can open
+    share_url = f"{settings.base_url.rstrip('/')}/ar/{slug}" if settings.base_url else None
     return {
+        "previews": settings.previews,
+        "turntable_seconds": settings.turntable_seconds,
+        "overlay": settings.video_overlay,
+        "share_url": share_url,
         "max_faces": settings.max_faces,
         "max_image_pixels": settings.max_image_pixels,
         "max_archive_entries": settings.max_archive_entries,
@@ -174,6 +180,7 @@ def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict])
         version.manifest = manifest
         version.status, version.ready_at = "ready", utcnow()
         version.error_code = version.error_message = None
+        artefact.kind = manifest.get("kind") or artefact.kind
         if artefact.deleted_at is None:
             artefact.status = "ready"
             artefact.current_version = max(artefact.current_version or 0, version.number)

@@ -21,6 +21,7 @@ import logging
 import numpy as np
 import trimesh
 
+from service.errors import InvalidScan
 from service.pipeline.scene import Scene
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def repair(scene: Scene, *, winding: bool = True) -> Scene:
         for key, n in repair_mesh(mesh, winding=winding).items():
             totals[key] = totals.get(key, 0) + n
     scene.meshes = [m for m in scene.meshes if len(m.faces)]
+    if not scene.meshes:
+        raise InvalidScan("repair: every face of the scan is degenerate (zero area); re-export the mesh")
     scene.info["repair"] = totals
     if totals.get("degenerate_faces") or totals.get("duplicate_faces"):
         scene.warnings.append(
@@ -65,25 +68,36 @@ def repair_mesh(mesh: trimesh.Trimesh, *, winding: bool = True) -> dict[str, int
     v0, f0 = len(mesh.vertices), len(mesh.faces)
     mesh.merge_vertices(merge_tex=False, merge_norm=True)
     welded = v0 - len(mesh.vertices)
-    keep = mesh.nondegenerate_faces(height=None) & _distinct_corners(mesh.faces)
+    cross = _face_cross(mesh)
+    keep = _distinct_corners(mesh.faces) & (np.abs(cross).max(axis=1) > 0)
     degenerate = int((~keep).sum())
     if degenerate:
         mesh.update_faces(keep)
-    unique = mesh.unique_faces()  # bool mask, first of each set of identical faces
+        cross = cross[keep]
+    if len(mesh.faces) == 0:
+        return {"welded_vertices": welded, "degenerate_faces": degenerate, "duplicate_faces": 0, "flipped_faces": 0, "faces_in": f0}
+    unique = _unique_faces(mesh.faces)  # first of each set of identical faces
     duplicate = int((~unique).sum())
     if duplicate:
         mesh.update_faces(unique)
-    mesh.remove_unreferenced_vertices()
+        cross = cross[unique]
+    if degenerate or duplicate:
+        mesh.remove_unreferenced_vertices()
     flipped = 0
+    ids = welded_ids(mesh.vertices)
     if winding and 0 < len(mesh.faces) <= MAX_WINDING_FACES:
         before = mesh.faces.copy()
-        trimesh.repair.fix_winding(mesh)
-        if mesh.is_watertight and mesh.volume < 0:
+        consistent, closed = edge_stats(mesh, ids)
+        if not consistent:  # the graph walk is the slow part; most scans need none
+            trimesh.repair.fix_winding(mesh)
+            consistent, closed = edge_stats(mesh, ids)
+        if closed and consistent and _signed_volume(mesh) < 0:
             mesh.invert()
         flipped = int((mesh.faces != before).any(axis=1).sum())
     # normals from the repaired faces, not the file's (often stale after edits)
-    mesh._cache.delete("vertex_normals")
-    _ = mesh.vertex_normals
+    if flipped:
+        cross = _face_cross(mesh)
+    mesh.vertex_normals = vertex_normals(mesh, ids, cross=cross)
     return {
         "welded_vertices": welded,
         "degenerate_faces": degenerate,
@@ -91,6 +105,94 @@ def repair_mesh(mesh: trimesh.Trimesh, *, winding: bool = True) -> dict[str, int
         "flipped_faces": flipped,
         "faces_in": f0,
     }
+
+
+def welded_ids(vertices: np.ndarray) -> np.ndarray:
+    """(n,) int: one id per distinct position, so UV-seam copies count as one vertex.
+
+    lexsort + diff: 0.2 s for 500k vertices (np.unique(axis=0) takes 10x longer).
+    """
+    v = np.asarray(vertices)
+    if len(v) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort(v.T[::-1])
+    ordered = v[order]
+    new = np.empty(len(v), dtype=bool)
+    new[0] = True
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    ids = np.empty(len(v), dtype=np.int64)
+    ids[order] = np.cumsum(new) - 1
+    return ids
+
+
+def edge_stats(mesh: trimesh.Trimesh, ids: np.ndarray | None = None) -> tuple[bool, bool]:
+    """(winding consistent, closed) of a mesh, with UV-seam copies welded.
+
+    Consistent: no directed edge is used twice. Closed: every edge has two faces.
+    Numpy only: 0.5 s for 1M faces, where trimesh's graph check takes 3.4 s.
+    """
+    ids = (welded_ids(mesh.vertices) if ids is None else ids)[mesh.faces]
+    edges = ids[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2).astype(np.int64)
+    n = int(ids.max()) + 1
+    # sort + diff, not np.unique: numpy 2.4's hash path takes 14 s on 3M keys
+    directed = np.sort(edges[:, 0] * n + edges[:, 1])
+    consistent = bool((directed[1:] != directed[:-1]).all())
+    lo, hi = np.minimum(edges[:, 0], edges[:, 1]), np.maximum(edges[:, 0], edges[:, 1])
+    undirected = np.sort(lo * n + hi)
+    starts = np.flatnonzero(np.r_[True, undirected[1:] != undirected[:-1], True])
+    return consistent, bool((np.diff(starts) == 2).all())
+
+
+def vertex_normals(mesh: trimesh.Trimesh, ids: np.ndarray | None = None, *, cross: np.ndarray | None = None) -> np.ndarray:
+    """(n, 3) float unit normals, area-weighted and smooth across UV seams.
+
+    Copies of a position (UV seams) share one normal, so the seam does not
+    show as a crease in the shading.
+    """
+    ids = welded_ids(mesh.vertices) if ids is None else ids
+    face_n = _face_cross(mesh) if cross is None else cross  # length = 2 x area
+    corner = ids[mesh.faces].ravel()
+    acc = np.zeros((int(ids.max()) + 1, 3))
+    for k in range(3):
+        acc[:, k] = np.bincount(corner, weights=np.repeat(face_n[:, k], 3), minlength=len(acc))
+    normals = acc[ids]
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = np.where(length > 1e-20, normals / np.where(length > 1e-20, length, 1.0), [0.0, 1.0, 0.0])
+    return normals
+
+
+def _signed_volume(mesh: trimesh.Trimesh) -> float:
+    tri = mesh.vertices[mesh.faces]
+    return float(np.einsum("ij,ij->i", tri[:, 0], np.cross(tri[:, 1], tri[:, 2])).sum() / 6.0)
+
+
+def _face_cross(mesh: trimesh.Trimesh) -> np.ndarray:
+    v = np.asarray(mesh.vertices)
+    f = np.asarray(mesh.faces)
+    a = v[f[:, 0]]
+    return np.cross(v[f[:, 1]] - a, v[f[:, 2]] - a)
+
+
+def _unique_faces(faces: np.ndarray) -> np.ndarray:
+    # (n,) bool: True for the first face of each set with the same corners (any order)
+    f = np.sort(np.asarray(faces, dtype=np.int64), axis=1)
+    n = int(f.max()) + 1 if len(f) else 1
+    if n ** 3 >= 2**62:
+        return _unique_rows(f)
+    key = (f[:, 0] * n + f[:, 1]) * n + f[:, 2]
+    order = np.argsort(key, kind="stable")
+    first = np.r_[True, key[order][1:] != key[order][:-1]]
+    keep = np.zeros(len(f), dtype=bool)
+    keep[order[first]] = True
+    return keep
+
+
+def _unique_rows(rows: np.ndarray) -> np.ndarray:
+    from trimesh.grouping import unique_rows
+
+    keep = np.zeros(len(rows), dtype=bool)
+    keep[unique_rows(rows)[0]] = True
+    return keep
 
 
 def _distinct_corners(faces: np.ndarray) -> np.ndarray:

@@ -14,8 +14,8 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from service.errors import InvalidMetadata
 from service.pipeline import constants as tol
@@ -25,6 +25,7 @@ from service.pipeline.photogrammetry import process_photogrammetry
 from service.pipeline.photos.flat import process_flat
 from service.pipeline.photos.kinds import decide_kind
 from service.pipeline.photos.spin import process_ring
+from service.pipeline.render import make_previews
 from service.pipeline.scan import process_scan
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ FLOWS["photogrammetry"] = process_photogrammetry
 # run after the flow, each failure recorded without failing the job
 # (previews: issue 4); name -> hook(out_dir, manifest, *, metadata, options, progress)
 AFTER: dict[str, Callable[..., None]] = {}
+AFTER["previews"] = make_previews
 
 DEFAULT_OPTIONS = {
     "max_faces": tol.DEFAULT_MAX_FACES,
@@ -79,7 +81,7 @@ def process(
     """
     metadata = metadata or {}
     options = {**DEFAULT_OPTIONS, **(options or {})}
-    progress = progress or (lambda pct, stage: None)
+    progress = _monotonic(progress or (lambda pct, stage: None))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     kind = metadata.get("kind")
@@ -97,14 +99,14 @@ def process(
         )
         kind, kind_source = decide_kind(kind, files)  # photos/kinds.py: photo-only uploads
         body = FLOWS[kind](files, out_dir, metadata=metadata, options=options, progress=progress)
-        body["kind_source"] = kind_source
+        body["kind"], body["kind_source"] = kind, kind_source
         body.setdefault("warnings", [])
         body.setdefault("steps", {})
         for name, hook in AFTER.items():
             try:
                 hook(out_dir, body, metadata=metadata, options=options, progress=progress)
                 body["steps"][name] = {"status": "ok"}
-            except Exception as e:  # noqa: BLE001 - an optional stage must not lose the 3D outputs
+            except Exception as e:
                 log.warning("%s: failed", name, exc_info=True)
                 body["steps"][name] = {"status": "failed", "error": str(e) or type(e).__name__}
                 body["warnings"].append(f"{name}: failed ({e}); the 3D files are fine")
@@ -116,3 +118,14 @@ def process(
     write_manifest(out_dir, body)
     progress(100, "done")
     return {"manifest_version": 1, **body}
+
+
+def _monotonic(progress: Progress) -> Progress:
+    """Flows and hooks count their own percentages; never let the bar go backwards."""
+    state = {"pct": 0}
+
+    def report(pct: int, stage: str) -> None:
+        state["pct"] = max(state["pct"], int(pct))
+        progress(state["pct"], stage)
+
+    return report

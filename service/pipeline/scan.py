@@ -13,8 +13,8 @@ validation, recipe).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from service.errors import InvalidScan
 from service.pipeline import constants as tol

@@ -55,7 +55,7 @@ class Scene:
         hi = np.max([m.bounds[1] for m in self.meshes], axis=0)
         return np.array([lo, hi])
 
-    def apply_transform(self, matrix: np.ndarray) -> "Scene":
+    def apply_transform(self, matrix: np.ndarray) -> Scene:
         """Apply a (4, 4) transform to every mesh in place and return self."""
         for m in self.meshes:
             m.apply_transform(matrix)
@@ -81,3 +81,13 @@ def corner_colours(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     out.visual = trimesh.visual.ColorVisuals(out, vertex_colors=np.repeat(colours, 3, axis=0))
     out.metadata.update(mesh.metadata)
     return out
+
+
+def normals_of(mesh: trimesh.Trimesh) -> np.ndarray:
+    """Vertex normals for writers: the ones `repair` stored, else smooth ones computed now."""
+    cached = mesh._cache.cache.get("vertex_normals")
+    if cached is not None and len(cached) == len(mesh.vertices):
+        return cached
+    from service.pipeline.repair import vertex_normals
+
+    return vertex_normals(mesh)

@@ -11,8 +11,8 @@ NOTES (research/feasibility-geometry.md §2, 1M-face 128-chart atlas, 2 cores)
 meshopt `simplify` 1M -> 150k: 0.48 s, Chamfer/diag 3.3e-4, tex_err at the
 noise floor; pymeshlab with texture: 19 s, Chamfer 2.8e-4 but UVs drift;
 trimesh/fast-simplification: drops UVs. `simplify_sloppy` tears seams.
-When seams and borders block the target, a second pass allows a larger
-error; the level records the faces it really has.
+Budgets are met in one pass (error bound lifted); the level records the
+faces it really has.
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from service.pipeline.scene import Scene
 
 log = logging.getLogger(__name__)
 
-# relative error (fraction of the mesh extent) the first pass may introduce;
-# the second pass lifts it when the face budget is not reached
-FIRST_ERROR = 0.01
-SECOND_ERROR = 1.0
+# relative error bound (fraction of the mesh extent): unbounded, the face
+# budget decides; collapses still go in order of increasing error
+MAX_ERROR = 1.0
 
 
 def simplify(scene: Scene, *, max_faces: int) -> Scene:
@@ -83,9 +82,7 @@ def simplify_mesh(mesh: trimesh.Trimesh, *, target_faces: int) -> trimesh.Trimes
         return mesh
     positions = np.ascontiguousarray(mesh.vertices, dtype=np.float32)
     indices = np.ascontiguousarray(mesh.faces, dtype=np.uint32).ravel()
-    faces = _collapse(positions, indices, target_faces, FIRST_ERROR)
-    if len(faces) > target_faces * 1.05:
-        faces = _collapse(positions, indices, target_faces, SECOND_ERROR)
+    faces = _collapse(positions, indices, target_faces, MAX_ERROR)
     faces = faces[_has_area(positions, faces)]
     used, inverse = np.unique(faces.ravel(), return_inverse=True)
     new_faces = inverse.reshape(-1, 3)

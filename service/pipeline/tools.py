@@ -48,6 +48,7 @@ def run_node(script: Path, args: list[str], *, package: str, timeout: float = 60
         text=True,
         timeout=timeout,
         env={"NODE_PATH": str(NODE_MODULES), "PATH": str(Path(NODE).parent)},
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"{script.stem}: node failed: {done.stderr.strip()[:500]}")

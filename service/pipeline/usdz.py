@@ -28,6 +28,7 @@ from service.errors import InvalidScan
 from service.pipeline.rights import usd_layer_data
 from service.pipeline.scene import Scene
 from service.pipeline.scene import corner_colours
+from service.pipeline.scene import normals_of
 from service.pipeline.textures import encode
 from service.pipeline.textures import fit
 from service.pipeline.textures import image_key
@@ -74,6 +75,7 @@ def write_usdz(scene: Scene, path: str | Path, *, metadata: dict, texture_size: 
             path.unlink()
         if not UsdUtils.CreateNewARKitUsdzPackage(Sdf.AssetPath(str(layer)), str(path)):
             raise InvalidScan(f"usdz: packaging {path.name} failed; this is a bug in the pipeline")
+    _fixed_zip_times(path)
     log.info("write_usdz: %s, %d faces, %d bytes", path.name, scene.faces, path.stat().st_size)
     return path
 
@@ -96,7 +98,7 @@ def _author_mesh(stage, mesh, i: int, folder: Path, images: dict, texture_size) 
     geom.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(np.asarray(mesh.faces, dtype=np.int32).ravel()))
     geom.CreateExtentAttr([Gf.Vec3f(*map(float, points.min(axis=0))), Gf.Vec3f(*map(float, points.max(axis=0)))])
     geom.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
-    geom.CreateNormalsAttr(Vt.Vec3fArray.FromNumpy(np.asarray(mesh.vertex_normals, dtype=np.float32)))
+    geom.CreateNormalsAttr(Vt.Vec3fArray.FromNumpy(np.asarray(normals_of(mesh), dtype=np.float32)))
     geom.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
     primvars = UsdGeom.PrimvarsAPI(geom)
     material = UsdShade.Material.Define(stage, f"/Root/Materials/material_{i}")
@@ -154,6 +156,28 @@ def _image_file(image, folder: Path, images: dict, texture_size) -> str:
         (folder / name).write_bytes(data)
         images[key] = name
     return images[key]
+
+
+def _fixed_zip_times(path: Path) -> None:
+    # the packager stamps entries with the current time; zero the DOS time and
+    # date fields in place (local and central headers) so the same scan gives
+    # the same bytes, without moving the 64-byte aligned data
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    if end < 0:
+        return
+    (count,) = struct.unpack_from("<H", data, end + 10)
+    (offset,) = struct.unpack_from("<I", data, end + 16)
+    for _ in range(count):
+        if data[offset : offset + 4] != b"PK\x01\x02":
+            return
+        struct.pack_into("<HH", data, offset + 12, 0, 0x21)  # 1980-01-01 00:00
+        (local,) = struct.unpack_from("<I", data, offset + 42)
+        if data[local : local + 4] == b"PK\x03\x04":
+            struct.pack_into("<HH", data, local + 10, 0, 0x21)
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", data, offset + 28)
+        offset += 46 + name_len + extra_len + comment_len
+    path.write_bytes(bytes(data))
 
 
 def check_usdz(path: str | Path) -> dict:

@@ -25,9 +25,10 @@ META = {"title": {"vi": "Hộp sơn mài", "en": "Lacquer box"}, "unit": "cm", "
 
 @pytest.fixture(params=["local", "s3"])
 def server(request, tmp_path):
-    fields = {}
+    # the local run also renders previews (a 1 s turntable), as a museum's default job would
+    fields = {"previews": True, "turntable_seconds": 1, "base_url": "https://ar.example.museum"}
     if request.param == "s3":
-        fields = s3_settings(request.getfixturevalue("moto_server"))
+        fields = {**s3_settings(request.getfixturevalue("moto_server")), "previews": False}
     live = start_live(Settings(data_dir=str(tmp_path / "var"), testing=True, start_worker=True, **fields))
     yield live
     live.stop()
@@ -51,8 +52,12 @@ def test_upload_to_valid_master(server, obj_zip, tmp_path):
     assert resp.status_code == 202, resp.text
     art = poll_ready(server.url, resp.json()["id"], headers)
     assert art["status"] == "ready", art["error"]
-    url = art["derivatives"]["master.glb"]["url"]
-    got = requests.get(url, timeout=30)
+    public = server.app.config["SETTINGS"].base_url
+
+    def fetch(url):  # links carry the public origin; fetch them from this test server
+        return requests.get(url.replace(public, server.url) if public else url, timeout=30)
+
+    got = fetch(art["derivatives"]["master.glb"]["url"])
     assert got.status_code == 200
     assert got.headers["Content-Type"] == "model/gltf-binary"
     path = tmp_path / "master.glb"
@@ -66,8 +71,13 @@ def test_upload_to_valid_master(server, obj_zip, tmp_path):
     assert lo[1] == pytest.approx(0.0, abs=1e-7)
     assert np.sort(hi - lo) == pytest.approx([0.10, 0.20, 0.30], rel=1e-5)
     assert (lo + hi)[[0, 2]] == pytest.approx([0, 0], abs=1e-7)
-    job = requests.get(art["links"]["job"], headers=headers, timeout=10).json()
+    job = requests.get(art["links"]["job"].replace(public, server.url) if public else art["links"]["job"],
+                       headers=headers, timeout=10).json()
     assert job["state"] == "done" and job["progress"] == 100
+    if server.app.config["SETTINGS"].previews:
+        for name in ("poster.jpg", "poster.webp", "thumb.jpg", "cover.jpg", "turntable.mp4"):
+            assert fetch(art["derivatives"][name]["url"]).status_code == 200, name
+        assert art["links"]["share"].startswith("https://ar.example.museum/ar/")
     assert requests.get(f"{server.url}/readyz", timeout=10).json()["status"] == "ok"
 
 
@@ -109,7 +119,7 @@ def _raw_post(url: str, headers: list[str], body_chunks) -> tuple[int, bytes, in
 
 @pytest.mark.integration
 def test_oversized_upload_is_refused_while_streaming(tmp_path):
-    live = start_live(Settings(data_dir=str(tmp_path / "var"), testing=True, start_worker=False, max_upload_mb=1))
+    live = start_live(Settings(data_dir=str(tmp_path / "var"), testing=True, start_worker=False, previews=False, max_upload_mb=1))
     try:
         key = make_key(live.app)
         total = 50 * 1024 * 1024

@@ -45,7 +45,7 @@ def upload(base, key, path, metadata=META):
 
 @pytest.mark.integration
 def test_job_finishes_after_a_hard_restart(tmp_path, corpus):
-    settings = Settings(data_dir=str(tmp_path / "var"))
+    settings = Settings(data_dir=str(tmp_path / "var"), previews=False)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = settings_env(settings)
@@ -137,7 +137,7 @@ def test_distributed_mode_postgres_redis_celery_s3(tmp_path, pg_schema, moto_ser
     db_index = random.randint(8, 15)
     redis_url = f"redis://127.0.0.1:6379/{db_index}"
     redis.Redis.from_url(redis_url).flushdb()
-    settings = Settings(data_dir=str(tmp_path / "var"), queue="celery", redis_url=redis_url,
+    settings = Settings(data_dir=str(tmp_path / "var"), previews=False, queue="celery", redis_url=redis_url,
                         database_url=pg_schema_url(pg_schema), **s3_settings(moto_server))
     live = start_live(settings)
     worker_dir = tmp_path / "worker"

@@ -13,7 +13,7 @@ from service.jobs.sandbox import run_child
 
 def _spec(tmp_path, inputs, metadata=None):
     return {"inputs": [str(p) for p in inputs], "out_dir": str(tmp_path / "out"), "metadata": metadata or {},
-            "options": {}}
+            "options": {"previews": False}}
 
 
 def test_success_reports_progress(tmp_path, obj_zip):

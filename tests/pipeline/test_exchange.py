@@ -236,3 +236,24 @@ def test_our_usdz_loads_back(tmp_path):
     assert np.allclose(np.sort(sphere.visual.uv, axis=0)[[0, -1]], np.sort(textured.meshes[0].visual.uv, axis=0)[[0, -1]], atol=1e-6)
     assert cube.visual.vertex_colors[0].tolist() == [10, 200, 30, 255]
     assert cube.bounds[1] - cube.bounds[0] == pytest.approx([0.2, 0.3, 0.1])
+
+
+def test_texture_that_cannot_be_decoded_is_a_clear_error(tmp_path):
+    from tests.fixtures import MTL
+    from tests.fixtures import textured_box_obj
+
+    (tmp_path / "box.obj").write_text(textured_box_obj())
+    (tmp_path / "box material.mtl").write_text(MTL)
+    (tmp_path / "textures").mkdir()
+    (tmp_path / "textures" / "checker tex.png").write_bytes(b"not an image at all")
+    with pytest.raises(MissingFile, match="name textures, but none could be read"):
+        load([tmp_path / "box.obj", tmp_path / "box material.mtl", tmp_path / "textures" / "checker tex.png"])
+
+
+def test_scan_of_only_degenerate_faces_fails_in_repair(tmp_path):
+    from service.pipeline.repair import repair
+
+    path = tmp_path / "flat.obj"
+    path.write_text("v 0 0 0\nv 1 0 0\nv 2 0 0\nf 1 2 3\n")  # collinear: zero area
+    with pytest.raises(InvalidScan, match="every face of the scan is degenerate"):
+        repair(load([path]))

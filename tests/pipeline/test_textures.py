@@ -29,7 +29,7 @@ def test_icc_texture_becomes_srgb():
     image = Image.new("RGB", (8, 8), (200, 30, 20))
     image.info["icc_profile"] = SWAPPED
     scene = to_srgb(textured(image))
-    r, g, b = scene.meshes[0].visual.material.baseColorTexture.getpixel((0, 0))
+    r, g, _b = scene.meshes[0].visual.material.baseColorTexture.getpixel((0, 0))
     assert g > 150 and r < 60  # the profile says the first channel is green
     assert scene.info["textures_converted"] == 1
 

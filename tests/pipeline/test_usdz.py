@@ -54,3 +54,13 @@ def test_webp_texture_is_caught(usdz, tmp_path):
         dst.writestr("extra.webp", b"RIFF0000WEBP")
     report = check_usdz(bad)
     assert not report["arkit"]["file_types"]
+
+
+def test_same_scene_gives_the_same_bytes(usdz, tmp_path):
+    import hashlib
+    import time
+
+    time.sleep(2.1)  # zip times have 2 s resolution
+    again = write_usdz(uv_sphere(subdivisions=3, texture=300), tmp_path / "ar.usdz", metadata={"title": {"en": "Sphere"}, "accession_number": "S-1"})
+    assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(usdz.read_bytes()).hexdigest()
+    assert check_usdz(again)["errors"] == 0

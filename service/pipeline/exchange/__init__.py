@@ -18,11 +18,13 @@ from service.pipeline.constants import DEFAULT_MAX_FACES
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.exchange.fbx import LOADERS as _FBX_LOADERS
 from service.pipeline.exchange.meshes import LOADERS as _MESH_LOADERS
+from service.pipeline.exchange.meshes import textures_of
 from service.pipeline.exchange.off import LOADERS as _OFF_LOADERS
 from service.pipeline.exchange.ply import LOADERS as _PLY_LOADERS
 from service.pipeline.exchange.points import LOADERS as _POINT_LOADERS
 from service.pipeline.exchange.references import check_image_files
 from service.pipeline.exchange.references import check_references
+from service.pipeline.exchange.references import expects_texture
 from service.pipeline.exchange.sniff import IMAGE_FORMATS
 from service.pipeline.exchange.sniff import sniff
 from service.pipeline.exchange.usd import LOADERS as _USD_LOADERS
@@ -78,8 +80,13 @@ def load(
     loader = LOADERS.get(fmt)
     if loader is None:
         raise UnsupportedFormat(f"load: {main.name!r} is {fmt.upper()}, which this server cannot read yet")
-    check_image_files(files, [f for f, got in found if got in IMAGE_FORMATS], max_image_pixels=max_image_pixels)
-    notes = check_references(main, fmt, files)
+    check_image_files([f for f, got in found if got in IMAGE_FORMATS], max_image_pixels=max_image_pixels)
+    notes = check_references(main, fmt)
     scene = loader(main, fmt, max_faces=max_faces, max_image_pixels=max_image_pixels)
     scene.warnings.extend(notes)
+    if fmt == "obj" and expects_texture(main) and not any(textures_of(m) for m in scene.meshes):
+        raise MissingFile(
+            f"load: the materials of {main.name!r} name textures, but none could be read; "
+            "check that the texture files are JPEG or PNG and that the MTL names them by relative path"
+        )
     return scene

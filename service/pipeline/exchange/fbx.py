@@ -46,6 +46,7 @@ def load_fbx(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int):
                 capture_output=True,
                 text=True,
                 timeout=TIMEOUT_S,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise InvalidScan(f"load: converting {path.name!r} from FBX took over {TIMEOUT_S} s") from None

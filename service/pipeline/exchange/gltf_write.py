@@ -22,6 +22,7 @@ import trimesh
 from service.pipeline.exchange.glb import write_glb as write_chunks
 from service.pipeline.scene import Scene
 from service.pipeline.scene import corner_colours
+from service.pipeline.scene import normals_of
 from service.pipeline.textures import encode
 from service.pipeline.textures import fit
 from service.pipeline.textures import image_key
@@ -46,6 +47,7 @@ def write_glb(
     *,
     copyright: str | None = None,
     texture_size: int | None = None,
+    base_colour_only: bool = False,
     asset_extensions: dict | None = None,
     extras: dict | None = None,
 ) -> Path:
@@ -59,6 +61,8 @@ def write_glb(
       Written to `asset.copyright`.
     texture_size : int or None
       Longest side of every texture in pixels (never enlarged); None keeps the source size.
+    base_colour_only : bool
+      Leave out normal, occlusion, metallic-roughness and emissive maps (thumbnails).
     asset_extensions : dict or None
       Root-level extensions, e.g. {"KHR_xmp_json_ld": {"packets": [...]}}; a packet is
       referenced from `asset` when KHR_xmp_json_ld is given.
@@ -66,7 +70,7 @@ def write_glb(
       Written to `asset.extras`.
     """
     path = Path(path)
-    w = _Writer(texture_size)
+    w = _Writer(texture_size, slots=("baseColorTexture",) if base_colour_only else tuple(_SLOTS))
     for i, mesh in enumerate(scene.meshes):
         w.add_mesh(mesh, mesh.metadata.get("name") or f"mesh_{i}")
     doc = w.doc
@@ -100,8 +104,9 @@ def texture_sizes(path: str | Path) -> list[list[int]]:
 
 
 class _Writer:
-    def __init__(self, texture_size: int | None) -> None:
+    def __init__(self, texture_size: int | None, slots: tuple[str, ...]) -> None:
         self.texture_size = texture_size
+        self.slots = slots
         self.doc: dict = {k: [] for k in ("nodes", "meshes", "materials", "accessors", "bufferViews", "images", "textures", "samplers")}
         self.chunks: list[bytes] = []
         self.offset = 0
@@ -124,7 +129,7 @@ class _Writer:
         acc = {
             "bufferView": self.view(np.ascontiguousarray(array).tobytes(), target),
             "componentType": ctype,
-            "count": int(len(array)),
+            "count": len(array),
             "type": kind,
         }
         if normalized:
@@ -155,7 +160,7 @@ class _Writer:
             mesh = corner_colours(mesh)
             visual = mesh.visual
         positions = np.asarray(mesh.vertices, dtype=np.float32)
-        normals = np.asarray(mesh.vertex_normals, dtype=np.float32)
+        normals = np.asarray(normals_of(mesh), dtype=np.float32)
         normals = _unit(normals)
         attributes = {
             "POSITION": self.accessor(positions, _FLOAT, "VEC3", target=_ARRAY, bounds=True),
@@ -183,7 +188,7 @@ class _Writer:
         self.doc["nodes"].append({"name": name, "mesh": len(self.doc["meshes"]) - 1})
 
     def material(self, mat, name: str, *, with_textures: bool = True) -> dict:
-        get = lambda attr, default=None: getattr(mat, attr, default)  # noqa: E731
+        get = lambda attr, default=None: getattr(mat, attr, default)
         factor = get("baseColorFactor")
         factor = [1.0, 1.0, 1.0, 1.0] if factor is None else (np.asarray(factor, dtype=float) / 255.0).round(4).tolist()
         pbr = {
@@ -193,7 +198,7 @@ class _Writer:
         }
         out = {"name": get("name") or name, "pbrMetallicRoughness": pbr}
         if with_textures:
-            for slot in _SLOTS:
+            for slot in self.slots:
                 image = get(slot) if slot != "baseColorTexture" else (get(slot) or get("image"))
                 if image is None:
                     continue

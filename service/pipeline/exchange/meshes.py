@@ -57,7 +57,7 @@ def load_trimesh(
     draco = fmt == "glb" and _check_draco(path)
     try:
         loaded = trimesh.load(str(path), file_type=fmt, process=False)
-    except Exception as e:  # noqa: BLE001 - parser errors of every kind mean "unreadable"
+    except Exception as e:
         log.warning("load: %s failed", path.name, exc_info=True)
         raise InvalidScan(
             f"load: {path.name!r} could not be read as {fmt.upper()} ({short(e)}); "
@@ -78,6 +78,11 @@ def finish(scene: Scene, *, max_faces: int, max_image_pixels: int) -> Scene:
     for m in scene.meshes:
         check_textures(m, max_image_pixels=max_image_pixels)
         fix_material(m)
+        uv = getattr(m.visual, "uv", None)
+        if uv is not None and not np.isfinite(uv).all():
+            bad = int((~np.isfinite(uv)).any(axis=1).sum())
+            m.visual.uv = np.nan_to_num(uv, nan=0.0, posinf=0.0, neginf=0.0)
+            scene.warnings.append(f"load: {bad:,} texture coordinates were NaN or infinite and were set to 0")
     scene.info.setdefault("faces", scene.faces)
     scene.info.setdefault("vertices", scene.vertices)
     return scene

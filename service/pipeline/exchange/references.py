@@ -29,7 +29,7 @@ _MAP = re.compile(r"^\s*(map_Kd|map_Ka|map_d|map_Bump|bump|norm|map_Pr|map_Ke)\s
 _MTLLIB = re.compile(r"^\s*mtllib\s+(.+?)\s*$")
 
 
-def check_references(main: Path, fmt: str, files: list[Path]) -> list[str]:
+def check_references(main: Path, fmt: str) -> list[str]:
     """Raise MissingFile when a texture the main file needs is missing; return warnings.
 
     Parameters
@@ -37,9 +37,8 @@ def check_references(main: Path, fmt: str, files: list[Path]) -> list[str]:
     main : Path
       The file to load.
     fmt : str
-      Its sniffed format.
-    files : list of Path
-      Every file of the upload.
+      Its sniffed format. Side files are looked up next to it (in sub-folders too,
+      and by base name when an exporter wrote an absolute path).
     """
     notes: list[str] = []
     if fmt == "obj":
@@ -75,7 +74,7 @@ def check_references(main: Path, fmt: str, files: list[Path]) -> list[str]:
     return notes
 
 
-def check_image_files(files: list[Path], images: list[Path], *, max_image_pixels: int) -> None:
+def check_image_files(images: list[Path], *, max_image_pixels: int) -> None:
     """Refuse loose images with more pixels than the limit, reading headers only."""
     for path in images:
         with warnings.catch_warnings():
@@ -93,6 +92,18 @@ def check_image_files(files: list[Path], images: list[Path], *, max_image_pixels
                 f"load: texture {path.name!r} is {w}x{h} pixels, over the limit of {max_image_pixels:,}; "
                 "resize it (8192x8192 is plenty for a scan) and upload again"
             )
+
+
+def expects_texture(obj: Path) -> bool:
+    """Whether an OBJ's material files (present in the upload) name a colour texture."""
+    for mtl_name in _mtllibs(obj):
+        mtl = _find(obj.parent, mtl_name)
+        if mtl is not None and any(
+            _MAP.match(line) and _MAP.match(line).group(1).lower() == "map_kd"
+            for line in mtl.read_text(encoding="utf-8", errors="replace").splitlines()
+        ):
+            return True
+    return False
 
 
 def _find(folder: Path, name: str) -> Path | None:

@@ -101,7 +101,7 @@ def _sniff_text(head: bytes, path: Path) -> str | None:
         return "off"
     if lower.startswith(b"solid") and b"facet" in lower:
         return "stl"
-    if lower.startswith(b"<?xml") or lower.startswith(b"<collada"):
+    if lower.startswith((b"<?xml", b"<collada")):
         if b"<collada" in head.lower():
             return "dae"
         return None

@@ -12,11 +12,7 @@ The rule a collections photographer would expect, in order:
 5. anything else (3-11 photos, or mixed sizes) -> ask for metadata.kind
 
 The manifest records `"kind_source": "heuristic"` whenever this decided.
-
-A declared "scan" with no 3D file but photos is treated as undeclared too:
-the API stores "scan" as the default kind, so it cannot tell "the museum
-said scan" from "the museum said nothing", and a scan of only photos would
-fail anyway.
+A declared kind always wins.
 """
 
 from __future__ import annotations
@@ -32,7 +28,7 @@ from service.pipeline.photos.spin import ring_files
 
 def decide_kind(declared: str | None, files: list[Path]) -> tuple[str, str]:
     """(kind, source): the declared kind ("metadata") or `guess_kind` ("heuristic")."""
-    if declared and not (declared == "scan" and guess_kind(files) in ("flat", "ring")):
+    if declared:
         return declared, "metadata"
     return guess_kind(files), "heuristic"
 
