@@ -13,6 +13,7 @@ from flask import Blueprint
 from flask import current_app
 from flask import jsonify
 
+from service.api.viewer import vendor_manifest
 from service.db import ping
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def readyz():
     for name, check in (
         ("database", lambda: ping(current_app.extensions["db_engine"])),
         ("storage", lambda: current_app.extensions["store"].ping()),
+        ("viewer", vendor_manifest),  # share pages need the vendored model-viewer (scripts/setup.sh)
     ):
         try:
             check()

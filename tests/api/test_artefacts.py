@@ -168,4 +168,4 @@ def test_bad_files_fail_the_job_with_a_reason(client, auth, app, name, payload, 
 def test_health_and_ready(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz").get_json()
-    assert ready["checks"] == {"database": "ok", "storage": "ok"}
+    assert ready["checks"] == {"database": "ok", "storage": "ok", "viewer": "ok"}
