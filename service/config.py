@@ -48,7 +48,7 @@ class Settings:
     start_worker: bool = True  # run worker threads inside `serve`
     redis_url: str = "redis://127.0.0.1:6379/0"
     job_timeout_seconds: int = 1800
-    job_memory_mb: int = 4096
+    job_memory_mb: int = 8192  # photogrammetry peaks near 3 GB; a scan job stays under 1 GB
     job_max_attempts: int = 3
 
     # limits (DESIGN.md §6)
