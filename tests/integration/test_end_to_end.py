@@ -54,8 +54,8 @@ def test_upload_to_valid_master(server, obj_zip, tmp_path):
     assert art["status"] == "ready", art["error"]
     public = server.app.config["SETTINGS"].base_url
 
-    def fetch(url):  # links carry the public origin; fetch them from this test server
-        return requests.get(url.replace(public, server.url) if public else url, timeout=30)
+    def fetch(url, **kwargs):  # links carry the public origin; fetch them from this test server
+        return requests.get(url.replace(public, server.url) if public else url, timeout=30, **kwargs)
 
     got = fetch(art["derivatives"]["master.glb"]["url"])
     assert got.status_code == 200
@@ -71,8 +71,7 @@ def test_upload_to_valid_master(server, obj_zip, tmp_path):
     assert lo[1] == pytest.approx(0.0, abs=1e-7)
     assert np.sort(hi - lo) == pytest.approx([0.10, 0.20, 0.30], rel=1e-5)
     assert (lo + hi)[[0, 2]] == pytest.approx([0, 0], abs=1e-7)
-    job = requests.get(art["links"]["job"].replace(public, server.url) if public else art["links"]["job"],
-                       headers=headers, timeout=10).json()
+    job = fetch(art["links"]["job"], headers=headers).json()
     assert job["state"] == "done" and job["progress"] == 100
     if server.app.config["SETTINGS"].previews:
         for name in ("poster.jpg", "poster.webp", "thumb.jpg", "cover.jpg", "turntable.mp4"):

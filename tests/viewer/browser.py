@@ -19,8 +19,9 @@ LOADED = "() => document.querySelector('model-viewer') && document.querySelector
 LOAD_TIMEOUT_MS = 120_000
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+def launch(playwright, *extra_args: str):
+    """Debian's Chromium, headless, with the flags this closed network needs (plus `extra_args`)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, *extra_args])
 
 
 class PageLog:

@@ -14,19 +14,9 @@ import pytest
 from service.pipeline.metadata import validate_metadata
 from service.pipeline.run import process
 from tests.pipeline.photos.test_spin import write_ring
+from tests.viewer.browser import launch
 
 STATIC = Path(__file__).resolve().parents[3] / "service" / "static" / "spin"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-webgl",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>spin test</title>
@@ -71,7 +61,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        b = launch(p, "--disable-webgl")  # the viewer must work without WebGL
         yield b
         b.close()
 
