@@ -13,6 +13,7 @@ count, bounds within the quantisation step, textures untouched.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from service.errors import InvalidScan
 from service.pipeline.exchange.glb import read_glb
-from service.pipeline.tools import run_node
+from service.pipeline.tools import NodeRun
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,15 @@ def draco(pairs: list[tuple[Path, Path]], **options) -> dict[str, int]:
     """
     if not pairs:
         return {}
-    opts = {**DRACO_DEFAULTS, **options}
-    import json
+    with start_draco(pairs, **options) as run:
+        return {line["file"]: line["bytes"] for line in run.result()}
 
+
+def start_draco(pairs: list[tuple[Path, Path]], **options) -> NodeRun:
+    """Start `draco` in the background; `.result()` gives one {"file", "bytes"} per output."""
+    opts = {**DRACO_DEFAULTS, **options}
     args = [json.dumps(opts)] + [str(p) for pair in pairs for p in pair]
-    lines = run_node(_SCRIPT, args, package="@gltf-transform/functions")
-    return {line["file"]: line["bytes"] for line in lines}
+    return NodeRun(_SCRIPT, args, package="@gltf-transform/functions")
 
 
 def decode_check(compressed: Path, source: Path, *, position_bits: int = DRACO_DEFAULTS["quantizePosition"]) -> dict:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from service.errors import InvalidScan
 from service.pipeline.compress import DRACO_DEFAULTS
 from service.pipeline.compress import decode_check
 from service.pipeline.compress import draco
+from service.pipeline.compress import start_draco
 from service.pipeline.exchange.glb import patch_glb
 from service.pipeline.exchange.glb import read_images
 from service.pipeline.exchange.glb import replace_images
@@ -34,6 +36,8 @@ from service.pipeline.manifest import describe_file
 from service.pipeline.scene import Scene
 from service.pipeline.simplify import simplify
 from service.pipeline.textures import JPEG_QUALITY
+from service.pipeline.textures import WEBP_QUALITY
+from service.pipeline.validate import start_validation
 from service.pipeline.validate import validate_gltf
 
 log = logging.getLogger(__name__)
@@ -49,13 +53,15 @@ class Level:
     texture: int
     max_bytes: int | None = None
     base_colour_only: bool = False
+    webp: bool = False
 
 
+# browsers get WebP textures; `ar` stays JPEG/PNG for Scene Viewer and the USDZ
 LEVELS = (
-    Level("thumb", "thumb", 20_000, 512, max_bytes=200_000, base_colour_only=True),
-    Level("web-1024", "web", 150_000, 1024),
-    Level("web-2048", "web", 150_000, 2048),
-    Level("web-4096", "web", 150_000, 4096),
+    Level("thumb", "thumb", 20_000, 512, max_bytes=200_000, base_colour_only=True, webp=True),
+    Level("web-1024", "web", 150_000, 1024, webp=True),
+    Level("web-2048", "web", 150_000, 2048, webp=True),
+    Level("web-4096", "web", 150_000, 4096, webp=True),
     Level("ar", "ar", 100_000, 2048),
 )
 # over its byte budget, the thumb first halves its texture (not below
@@ -95,48 +101,68 @@ def plan(scene: Scene, levels=LEVELS) -> tuple[list[Level], dict[str, str]]:
     return todo, serves
 
 
-def write_levels(
-    scene: Scene,
-    out_dir: Path,
-    *,
-    copyright: str | None,
-    extensions: dict,
-    progress: Callable[[int, str], None],
-    levels=LEVELS,
-) -> tuple[dict, dict, dict[str, Scene]]:
-    """Write the Draco GLB of every level into `out_dir`.
+def level_scenes(scene: Scene, levels=LEVELS) -> tuple[list[Level], dict[str, str], dict[str, Scene]]:
+    """Plan the levels and simplify the scene once per face budget.
 
     Returns
     -------
-    files : dict
-      Manifest entries by file name.
-    variants : dict
+    todo : list of Level
+      Levels to write.
+    serves : dict
       Requested level name -> file that serves it.
     scenes : dict
-      Level name -> the Scene written (the AR level feeds the USDZ).
+      Level name -> its Scene (the scene itself when within budget).
     """
     todo, serves = plan(scene, levels)
-    scenes: dict[str, Scene] = {}
     by_budget: dict[int, Scene] = {}
     # a chain, largest budget first: 1M -> 150k -> 100k -> 20k costs one full
     # pass instead of three (1.7 s -> 0.6 s on the 1M atlas), at the same error
     source = scene
     for budget in sorted({lv.max_faces for lv in todo}, reverse=True):
         source = by_budget[budget] = simplify(source, max_faces=budget)
-    for level in todo:
-        scenes[level.name] = by_budget[level.max_faces]
+    return todo, serves, {lv.name: by_budget[lv.max_faces] for lv in todo}
+
+
+def write_levels(
+    scene: Scene,
+    todo: list[Level],
+    scenes: dict[str, Scene],
+    out_dir: Path,
+    *,
+    copyright: str | None,
+    extensions: dict,
+    progress: Callable[[int, str], None],
+    alongside: Callable[[], Any] | None = None,
+) -> tuple[dict, Any]:
+    """Write the Draco GLB of every planned level (`level_scenes`) into `out_dir`.
+
+    `alongside` runs in this thread while the Node validator and encoder work
+    (in threads, pxr's and Pillow's library loading deadlocked each other).
+
+    Returns
+    -------
+    files : dict
+      Manifest entries by file name.
+    done_alongside :
+      What `alongside` returned (None without it).
+    """
+    todo, scenes = list(todo), dict(scenes)  # the thumb's byte budget may shrink its entries
     progress(65, "levels")
     with tempfile.TemporaryDirectory(prefix="levels-") as tmp:
         work = Path(tmp)
         raw = {lv.name: _write_raw(scenes[lv.name], work, lv, copyright, extensions) for lv in todo}
-        reports = {r["file"]: r for r in validate_gltf(*raw.values())}
+        progress(75, "compress")
+        # levels that differ only in texture size share one Draco encode;
+        # validator and encoder are separate Node processes: run them side by side
+        shared = _shared_geometry(todo, scenes)
+        pairs = [(raw[lv.name], out_dir / f"{lv.name}.glb") for lv in todo if lv.name not in shared]
+        with start_validation(*raw.values()) as checking, start_draco(pairs) as encoding:
+            done_alongside = alongside() if alongside else None
+            encoding.result()
+            reports = {r["file"]: r for r in checking.result()}
         for name, path in raw.items():
             if reports[path.name]["errors"]:
                 raise InvalidScan(f"validate: {name}.glb has glTF errors: {reports[path.name]['messages'][:2]}")
-        progress(75, "compress")
-        # levels that differ only in texture size share one Draco encode
-        shared = _shared_geometry(todo, scenes)
-        draco([(raw[lv.name], out_dir / f"{lv.name}.glb") for lv in todo if lv.name not in shared])
         for name, base in shared.items():
             replace_images(out_dir / f"{base}.glb", read_images(raw[name]), out_dir / f"{name}.glb")
         # the byte budget of the thumb: a smaller texture, then fewer faces, until it fits
@@ -177,7 +203,12 @@ def write_levels(
                     {"step": "simplify", "options": {"max_faces": lv.max_faces}, "reused_source": level_scene is scene},
                     {
                         "step": "textures",
-                        "options": {"max_size": lv.texture, "jpeg_quality": JPEG_QUALITY, "base_colour_only": lv.base_colour_only},
+                        "options": {
+                            "max_size": lv.texture,
+                            "format": "webp" if lv.webp else "jpeg/png",
+                            "quality": WEBP_QUALITY if lv.webp else JPEG_QUALITY,
+                            "base_colour_only": lv.base_colour_only,
+                        },
                     },
                     {
                         "step": "draco",
@@ -187,7 +218,7 @@ def write_levels(
                     },
                 ],
             )
-    return files, serves, scenes
+    return files, done_alongside
 
 
 def _shared_geometry(todo: list[Level], scenes: dict[str, Scene]) -> dict[str, str]:
@@ -209,6 +240,7 @@ def _write_raw(scene: Scene, work: Path, level: Level, copyright, extensions) ->
         copyright=copyright,
         texture_size=level.texture,
         base_colour_only=level.base_colour_only,
+        webp=level.webp,
         asset_extensions=extensions,
     )
 

@@ -22,6 +22,7 @@ from service.pipeline import run_recipe
 from service.pipeline.exchange import load
 from service.pipeline.exchange.gltf_write import texture_sizes
 from service.pipeline.exchange.gltf_write import write_glb
+from service.pipeline.levels import level_scenes
 from service.pipeline.levels import write_levels
 from service.pipeline.manifest import describe_file
 from service.pipeline.metadata import copyright_line
@@ -31,7 +32,7 @@ from service.pipeline.scene import Scene
 from service.pipeline.simplify import simplify
 from service.pipeline.usdz import check_usdz
 from service.pipeline.usdz import write_usdz
-from service.pipeline.validate import validate_gltf
+from service.pipeline.validate import start_validation
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ Progress = Callable[[int, str], None]
 
 # the master keeps the upload's resolution up to this many faces
 MASTER_FACES = 1_000_000
+USDZ_TEXTURE = 2048
 
 
 def scan_recipe(metadata: dict) -> list[tuple[str, dict]]:
@@ -65,6 +67,15 @@ def process_scan(files: list[Path], out_dir: Path, *, metadata: dict, options: d
     body = derive(scene, out_dir, metadata=metadata, options=options, progress=progress)
     body["recipe"] = ran + body.get("recipe", [])
     return body
+
+
+def _write_usdz(ar: Scene, path: Path, metadata: dict, progress: Progress) -> tuple[Path, dict]:
+    progress(80, "usdz")
+    usdz = write_usdz(ar, path, metadata=metadata, texture_size=USDZ_TEXTURE)
+    check = check_usdz(usdz)
+    if check["errors"]:
+        raise InvalidScan(f"usdz: ar.usdz fails its checks: {check['messages'][:3]}")
+    return usdz, check
 
 
 def derive(scene: Scene, out_dir: Path, *, metadata: dict, options: dict, progress: Progress) -> dict:
@@ -97,51 +108,58 @@ def derive(scene: Scene, out_dir: Path, *, metadata: dict, options: dict, progre
     # the master is the upload as it came, up to MASTER_FACES (DESIGN.md §3)
     master_scene = simplify(scene, max_faces=MASTER_FACES)
     master = write_glb(master_scene, out_dir / "master.glb", copyright=copyright, asset_extensions=extensions)
-    progress(60, "validate")
-    report = validate_gltf(master)[0]
+    # overlap on 2 cores: the validator (Node) checks the master while we
+    # simplify, and the USDZ is authored while the levels wait on Draco (Node)
+    with start_validation(master) as master_check:
+        progress(60, "simplify")
+        todo, variants, scenes = level_scenes(scene)
+        usdz_wanted = options.get("usdz", True)
+        level_files, usdz = write_levels(
+            scene,
+            todo,
+            scenes,
+            out_dir,
+            copyright=copyright,
+            extensions=extensions,
+            progress=progress,
+            alongside=(lambda: _write_usdz(scenes["ar"], out_dir / "ar.usdz", metadata, progress)) if usdz_wanted else None,
+        )
+        progress(90, "validate")
+        report = master_check.result()[0]
     if report["errors"]:
         first = report["messages"][0]["message"] if report["messages"] else "see manifest"
         raise InvalidScan(f"validate: master.glb has {report['errors']} glTF errors ({first})")
     lo, hi = scene.bounds
     sizes = [s for s in texture_sizes(master) if s]
-    outputs = {
-        "master.glb": describe_file(
-            master,
-            role="master",
-            level="master",
-            faces=master_scene.faces,
-            vertices=master_scene.vertices,
-            bounds=[lo.round(6).tolist(), hi.round(6).tolist()],
-            texture_size=max((max(s) for s in sizes), default=None),
-            textures=sizes,
-            compression=None,
-            validation=report,
-            recipe=[
-                {"step": "simplify", "options": {"max_faces": MASTER_FACES}, "reused_source": master_scene is scene},
-                {"step": "write_glb", "options": {"texture_size": None, "compression": None}},
-            ],
-        )
-    }
-    files, variants, scenes = write_levels(
-        scene, out_dir, copyright=copyright, extensions=extensions, progress=progress
+    master_entry = describe_file(
+        master,
+        role="master",
+        level="master",
+        faces=master_scene.faces,
+        vertices=master_scene.vertices,
+        bounds=[lo.round(6).tolist(), hi.round(6).tolist()],
+        texture_size=max((max(s) for s in sizes), default=None),
+        textures=sizes,
+        compression=None,
+        validation=report,
+        recipe=[
+            {"step": "simplify", "options": {"max_faces": MASTER_FACES}, "reused_source": master_scene is scene},
+            {"step": "write_glb", "options": {"texture_size": None, "compression": None}},
+        ],
     )
-    outputs.update(files)
-    if options.get("usdz", True):
-        progress(85, "usdz")
+    outputs = {"master.glb": master_entry, **level_files}
+    if usdz is not None:
+        path, check = usdz
         ar = scenes["ar"]
-        usdz = write_usdz(ar, out_dir / "ar.usdz", metadata=metadata, texture_size=2048)
-        check = check_usdz(usdz)
-        if check["errors"]:
-            raise InvalidScan(f"usdz: ar.usdz fails its checks: {check['messages'][:3]}")
         outputs["ar.usdz"] = describe_file(
-            usdz,
+            path,
             role="usdz",
             level="ar",
             faces=ar.faces,
             vertices=ar.vertices,
             texture_size=outputs["ar.glb"]["texture_size"],
             validation=check,
-            recipe=[{"step": "write_usdz", "options": {"from": "ar.glb level", "texture_size": 2048}}],
+            recipe=[{"step": "write_usdz", "options": {"from": "ar.glb level", "texture_size": USDZ_TEXTURE}}],
         )
         variants["usdz"] = "ar.usdz"
     progress(95, "derived")

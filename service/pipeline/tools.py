@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 
@@ -38,21 +40,68 @@ def run_node(script: Path, args: list[str], *, package: str, timeout: float = 60
     package : str
       npm package the script needs, named in the error when it is missing.
     """
-    if NODE is None or NODE_MODULES is None or not (NODE_MODULES / package).is_dir():
-        raise RuntimeError(
-            f"{script.stem}: Node.js and the npm package {package} are required; run `npm ci` in the project folder"
+    with NodeRun(script, args, package=package, timeout=timeout) as run:
+        return run.result()
+
+
+class NodeRun:
+    """A Node script started in the background, so Python work overlaps it.
+
+    Output goes to temporary files (a full pipe would stall the child while we
+    are busy elsewhere). Leaving the `with` block kills the child if no one
+    collected it, so a failure elsewhere leaves no stray process.
+
+    Examples
+    --------
+    >>> with NodeRun(script, args, package="gltf-validator") as run:
+    ...     other_work()
+    ...     lines = run.result()
+    """
+
+    def __init__(self, script: Path, args: list[str], *, package: str, timeout: float = 600) -> None:
+        if NODE is None or NODE_MODULES is None or not (NODE_MODULES / package).is_dir():
+            raise RuntimeError(
+                f"{script.stem}: Node.js and the npm package {package} are required; run `npm ci` in the project folder"
+            )
+        self.name = script.stem
+        self.deadline = time.monotonic() + timeout
+        self.timeout = timeout
+        self.out = tempfile.TemporaryFile()
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [NODE, str(script), *args],
+            stdout=self.out,
+            stderr=self.err,
+            env={"NODE_PATH": str(NODE_MODULES), "PATH": str(Path(NODE).parent)},
         )
-    done = subprocess.run(
-        [NODE, str(script), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={"NODE_PATH": str(NODE_MODULES), "PATH": str(Path(NODE).parent)},
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{script.stem}: node failed: {done.stderr.strip()[:500]}")
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        self._lines: list[dict] | None = None
+
+    def result(self) -> list[dict]:
+        """Wait for the script; return its JSON lines or raise RuntimeError with its stderr."""
+        if self._lines is None:
+            try:
+                code = self.proc.wait(timeout=max(0.0, self.deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise RuntimeError(f"{self.name}: node took over {self.timeout:.0f} s") from None
+            self.out.seek(0)
+            self.err.seek(0)
+            if code != 0:
+                raise RuntimeError(f"{self.name}: node failed: {self.err.read().decode(errors='replace').strip()[:500]}")
+            text = self.out.read().decode()
+            self._lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+        return self._lines
+
+    def __enter__(self) -> NodeRun:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+        self.err.close()
 
 
 def node_bin(name: str) -> Path | None:

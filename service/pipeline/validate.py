@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from service.pipeline.tools import NodeRun
 from service.pipeline.tools import run_node
 
 _SCRIPT = Path(__file__).with_name("validate.js")
@@ -28,3 +29,11 @@ def validate_gltf(*paths: str | Path, timeout: float = 300) -> list[dict]:
     if not paths:
         return []
     return run_node(_SCRIPT, [str(p) for p in paths], package="gltf-validator", timeout=timeout)
+
+
+def start_validation(*paths: str | Path, timeout: float = 300) -> NodeRun:
+    """Start validating in the background; `.result()` gives what `validate_gltf` returns.
+
+    Use as a context manager so the validator is stopped if the caller fails first.
+    """
+    return NodeRun(_SCRIPT, [str(p) for p in paths], package="gltf-validator", timeout=timeout)

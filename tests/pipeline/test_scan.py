@@ -143,6 +143,38 @@ def test_large_scene_gets_budgets_and_texture_variants(sphere):
     assert np.ptp(thumb.visual.uv, axis=0).min() > 0.9
 
 
+def test_browser_levels_carry_webp_and_ar_keeps_jpeg(sphere):
+    """thumb/web: EXT_texture_webp (required); ar: JPEG for Scene Viewer and the USDZ."""
+    import io
+
+    from PIL import Image
+
+    out, body = sphere
+    master_doc, master_bin = read_glb(out / "master.glb")
+    for name in ("thumb.glb", "web-1024.glb", "web-2048.glb", "ar.glb"):
+        doc, binary = read_glb(out / name)
+        webp = name != "ar.glb"
+        assert [i["mimeType"] for i in doc["images"]] == ["image/webp" if webp else "image/jpeg"], name
+        texture = doc["textures"][0]
+        if webp:
+            assert texture["extensions"]["EXT_texture_webp"]["source"] == 0 and "source" not in texture
+            assert doc["extensionsRequired"].count("EXT_texture_webp") == 1
+            assert "EXT_texture_webp" in doc["extensionsUsed"]
+        else:
+            assert texture["source"] == 0 and "EXT_texture_webp" not in doc.get("extensionsUsed", [])
+        view = doc["bufferViews"][doc["images"][0]["bufferView"]]
+        image = Image.open(io.BytesIO(binary[view.get("byteOffset", 0) : view.get("byteOffset", 0) + view["byteLength"]]))
+        assert image.format == ("WEBP" if webp else "JPEG")
+        assert list(image.size) == doc["images"][0]["extras"]["size"]
+        # same colours as the master's texture, shrunk: lossy, not wrong
+        view = master_doc["bufferViews"][master_doc["images"][0]["bufferView"]]
+        master = Image.open(io.BytesIO(master_bin[view.get("byteOffset", 0) : view.get("byteOffset", 0) + view["byteLength"]]))
+        want = np.asarray(master.convert("RGB").resize(image.size, Image.Resampling.BOX), dtype=float)
+        got = np.asarray(image.convert("RGB"), dtype=float)
+        assert np.abs(got - want).mean() < 6, name
+        assert body["files"][name]["validation"]["uncompressed"]["errors"] == 0
+
+
 def test_vertex_coloured_scan_keeps_colours(tmp_path, corpus):
     manifest = process([corpus / "formats" / "comments.off"], tmp_path / "out", metadata={"title": {"en": "Cube"}})
     doc, _ = read_glb(tmp_path / "out" / "ar.glb")

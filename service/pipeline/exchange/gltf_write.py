@@ -48,6 +48,7 @@ def write_glb(
     copyright: str | None = None,
     texture_size: int | None = None,
     base_colour_only: bool = False,
+    webp: bool = False,
     asset_extensions: dict | None = None,
     extras: dict | None = None,
 ) -> Path:
@@ -63,6 +64,9 @@ def write_glb(
       Longest side of every texture in pixels (never enlarged); None keeps the source size.
     base_colour_only : bool
       Leave out normal, occlusion, metallic-roughness and emissive maps (thumbnails).
+    webp : bool
+      Encode textures as WebP (`EXT_texture_webp`, required): for browsers only,
+      since AR Quick Look and Scene Viewer read JPEG/PNG.
     asset_extensions : dict or None
       Root-level extensions, e.g. {"KHR_xmp_json_ld": {"packets": [...]}}; a packet is
       referenced from `asset` when KHR_xmp_json_ld is given.
@@ -70,7 +74,7 @@ def write_glb(
       Written to `asset.extras`.
     """
     path = Path(path)
-    w = _Writer(texture_size, slots=("baseColorTexture",) if base_colour_only else tuple(_SLOTS))
+    w = _Writer(texture_size, slots=("baseColorTexture",) if base_colour_only else tuple(_SLOTS), webp=webp)
     for i, mesh in enumerate(scene.meshes):
         w.add_mesh(mesh, mesh.metadata.get("name") or f"mesh_{i}")
     doc = w.doc
@@ -81,11 +85,17 @@ def write_glb(
         asset["copyright"] = copyright
     if extras:
         asset["extras"] = extras
+    used = set()
     if asset_extensions:
         doc["extensions"] = asset_extensions
-        doc["extensionsUsed"] = sorted(asset_extensions)
+        used.update(asset_extensions)
         if "KHR_xmp_json_ld" in asset_extensions:
             asset["extensions"] = {"KHR_xmp_json_ld": {"packet": 0}}
+    if any("extensions" in t for t in doc["textures"]):
+        used.add("EXT_texture_webp")
+        doc["extensionsRequired"] = ["EXT_texture_webp"]
+    if used:
+        doc["extensionsUsed"] = sorted(used)
     doc["asset"] = asset
     binary = b"".join(w.chunks)
     doc["buffers"] = [{"byteLength": len(binary)}]
@@ -104,9 +114,10 @@ def texture_sizes(path: str | Path) -> list[list[int]]:
 
 
 class _Writer:
-    def __init__(self, texture_size: int | None, slots: tuple[str, ...]) -> None:
+    def __init__(self, texture_size: int | None, slots: tuple[str, ...], webp: bool = False) -> None:
         self.texture_size = texture_size
         self.slots = slots
+        self.webp = webp
         self.doc: dict = {k: [] for k in ("nodes", "meshes", "materials", "accessors", "bufferViews", "images", "textures", "samplers")}
         self.chunks: list[bytes] = []
         self.offset = 0
@@ -144,13 +155,17 @@ class _Writer:
         key = image_key(image)
         if key not in self.images:
             fitted = fit(image, self.texture_size)
-            data, mime = encode(fitted)
+            data, mime = encode(fitted, webp=self.webp)
             self.doc["images"].append(
                 {"bufferView": self.view(data), "mimeType": mime, "extras": {"size": list(fitted.size)}}
             )
             if not self.doc["samplers"]:
                 self.doc["samplers"].append({"magFilter": 9729, "minFilter": 9987, "wrapS": 10497, "wrapT": 10497})
-            self.doc["textures"].append({"source": len(self.doc["images"]) - 1, "sampler": 0})
+            source = len(self.doc["images"]) - 1
+            texture = {"source": source, "sampler": 0}
+            if mime == "image/webp":
+                texture = {"sampler": 0, "extensions": {"EXT_texture_webp": {"source": source}}}
+            self.doc["textures"].append(texture)
             self.images[key] = len(self.doc["textures"]) - 1
         return self.images[key]
 
