@@ -91,3 +91,25 @@ def normals_of(mesh: trimesh.Trimesh) -> np.ndarray:
     from service.pipeline.repair import vertex_normals
 
     return vertex_normals(mesh)
+
+
+def pbr_factors(mat) -> dict:
+    """A material's glTF PBR factors with the defaults every writer uses.
+
+    Scans are not metal, so a missing metallicFactor means 0 (not glTF's 1).
+
+    Returns
+    -------
+    factors : dict
+      "base" (4,) float RGBA 0..1, "metallic" float, "roughness" float,
+      "emissive" (3,) float 0..1 (zeros when absent).
+    """
+    get = lambda attr: getattr(mat, attr, None)  # noqa: E731
+    base = get("baseColorFactor")
+    emissive = get("emissiveFactor")
+    return {
+        "base": np.ones(4) if base is None else np.asarray(base, dtype=float)[:4] / 255.0,
+        "metallic": float(0.0 if get("metallicFactor") is None else get("metallicFactor")),
+        "roughness": float(1.0 if get("roughnessFactor") is None else get("roughnessFactor")),
+        "emissive": np.zeros(3) if emissive is None else np.clip(np.asarray(emissive, dtype=float)[:3], 0, 1),
+    }

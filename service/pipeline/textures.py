@@ -14,6 +14,7 @@ import hashlib
 import io
 import logging
 
+import numpy as np
 from PIL import Image
 from PIL import ImageCms
 
@@ -140,6 +141,43 @@ def _encode(image: Image.Image, quality: int) -> tuple[bytes, str]:
 
 def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def multiply(image: Image.Image, factors, *, srgb: bool = False) -> Image.Image:
+    """Bake per-channel factors into an image, for formats that cannot multiply at render time.
+
+    glTF factors multiply linear values, so with `srgb` the colour channels are
+    decoded from sRGB, scaled and encoded again; alpha is always linear.
+
+    Parameters
+    ----------
+    image : PIL.Image
+      RGB or RGBA.
+    factors : (3,) or (4,) float
+      One factor per band of `image`, 0..1.
+    srgb : bool
+      Whether R, G and B are sRGB-encoded (base colour, emissive) rather than data.
+    """
+    bands = image.getbands()
+    if len(factors) != len(bands):
+        raise ValueError(f"multiply: {len(factors)} factors for a {image.mode} image")
+    levels = np.arange(256) / 255.0
+    table = []
+    for band, factor in zip(bands, factors):
+        if srgb and band != "A":
+            values = _to_srgb(_to_linear(levels) * float(factor))
+        else:
+            values = levels * float(factor)
+        table.extend(np.clip(np.round(values * 255.0), 0, 255).astype(int).tolist())
+    return image.point(table)
+
+
+def _to_linear(c: np.ndarray) -> np.ndarray:
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _to_srgb(c: np.ndarray) -> np.ndarray:
+    return np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(np.maximum(c, 0.0), 1 / 2.4) - 0.055)
 
 
 def image_key(image: Image.Image) -> bytes:

@@ -9,8 +9,8 @@ plus 0 errors from every `pxr.UsdValidation` validator. usd-core 26.11 has
 no ARKit checker any more (research §5), so those packaging rules are ours.
 
 Authoring follows the recipe measured in research §5: UsdPreviewSurface
-(metallic 0, roughness 1) fed by UsdUVTexture (sRGB) and a
-UsdPrimvarReader_float2 whose `varname` is a String; vertex-coloured scans
+fed by UsdUVTexture and a UsdPrimvarReader_float2 whose `varname` is a
+String (every glTF PBR map: see `usd_material.py`); vertex-coloured scans
 use `displayColor` through a UsdPrimvarReader_float3.
 """
 
@@ -29,9 +29,8 @@ from service.pipeline.rights import usd_layer_data
 from service.pipeline.scene import Scene
 from service.pipeline.scene import corner_colours
 from service.pipeline.scene import normals_of
-from service.pipeline.textures import encode
-from service.pipeline.textures import fit
-from service.pipeline.textures import image_key
+from service.pipeline.usd_material import TextureFiles
+from service.pipeline.usd_material import author_material
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +66,9 @@ def write_usdz(scene: Scene, path: str | Path, *, metadata: dict, texture_size: 
         Usd.ModelAPI(root.GetPrim()).SetKind("component")
         stage.SetDefaultPrim(root.GetPrim())
         stage.GetRootLayer().customLayerData = usd_layer_data(metadata)
-        images: dict[bytes, str] = {}
+        files = TextureFiles(Path(tmp), texture_size)
         for i, mesh in enumerate(scene.meshes):
-            _author_mesh(stage, mesh, i, Path(tmp), images, texture_size)
+            _author_mesh(stage, mesh, i, files)
         stage.GetRootLayer().Save()
         if path.exists():
             path.unlink()
@@ -80,7 +79,7 @@ def write_usdz(scene: Scene, path: str | Path, *, metadata: dict, texture_size: 
     return path
 
 
-def _author_mesh(stage, mesh, i: int, folder: Path, images: dict, texture_size) -> None:
+def _author_mesh(stage, mesh, i: int, files: TextureFiles) -> None:
     from pxr import Gf
     from pxr import Sdf
     from pxr import UsdGeom
@@ -100,62 +99,18 @@ def _author_mesh(stage, mesh, i: int, folder: Path, images: dict, texture_size) 
     geom.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
     geom.CreateNormalsAttr(Vt.Vec3fArray.FromNumpy(np.asarray(normals_of(mesh), dtype=np.float32)))
     geom.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
+    if getattr(getattr(visual, "material", None), "doubleSided", False):
+        geom.CreateDoubleSidedAttr(True)
     primvars = UsdGeom.PrimvarsAPI(geom)
-    material = UsdShade.Material.Define(stage, f"/Root/Materials/material_{i}")
-    surface = UsdShade.Shader.Define(stage, f"/Root/Materials/material_{i}/surface")
-    surface.CreateIdAttr("UsdPreviewSurface")
-    mat = getattr(visual, "material", None)
-    metallic = float(getattr(mat, "metallicFactor", None) or 0.0)
-    roughness = getattr(mat, "roughnessFactor", None)
-    surface.CreateInput("metallic", Sdf.ValueTypeNames.Float).Set(metallic)
-    surface.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(float(1.0 if roughness is None else roughness))
-    image = None
-    if visual.kind == "texture":
-        image = getattr(mat, "baseColorTexture", None) or getattr(mat, "image", None)
-    if image is not None and visual.uv is not None:
+    material, uses_st = author_material(stage, f"/Root/Materials/material_{i}", visual, files)
+    if uses_st:
         st = primvars.CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, UsdGeom.Tokens.vertex)
         st.Set(Vt.Vec2fArray.FromNumpy(np.asarray(visual.uv, dtype=np.float32)))
-        material.CreateInput("frame:stPrimvarName", Sdf.ValueTypeNames.String).Set("st")
-        reader = UsdShade.Shader.Define(stage, f"/Root/Materials/material_{i}/stReader")
-        reader.CreateIdAttr("UsdPrimvarReader_float2")
-        reader.CreateInput("varname", Sdf.ValueTypeNames.String).ConnectToSource(
-            material.GetInput("frame:stPrimvarName")
-        )
-        texture = UsdShade.Shader.Define(stage, f"/Root/Materials/material_{i}/baseColor")
-        texture.CreateIdAttr("UsdUVTexture")
-        texture.CreateInput("file", Sdf.ValueTypeNames.Asset).Set(_image_file(image, folder, images, texture_size))
-        texture.CreateInput("sourceColorSpace", Sdf.ValueTypeNames.Token).Set("sRGB")
-        texture.CreateInput("wrapS", Sdf.ValueTypeNames.Token).Set("repeat")
-        texture.CreateInput("wrapT", Sdf.ValueTypeNames.Token).Set("repeat")
-        texture.CreateInput("st", Sdf.ValueTypeNames.Float2).ConnectToSource(reader.ConnectableAPI(), "result")
-        texture.CreateOutput("rgb", Sdf.ValueTypeNames.Float3)
-        surface.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).ConnectToSource(texture.ConnectableAPI(), "rgb")
     elif visual.kind == "vertex":
         colours = np.asarray(visual.vertex_colors, dtype=np.float32) / 255.0
         display = primvars.CreatePrimvar("displayColor", Sdf.ValueTypeNames.Color3fArray, UsdGeom.Tokens.vertex)
         display.Set(Vt.Vec3fArray.FromNumpy(np.ascontiguousarray(colours[:, :3])))
-        reader = UsdShade.Shader.Define(stage, f"/Root/Materials/material_{i}/colorReader")
-        reader.CreateIdAttr("UsdPrimvarReader_float3")
-        reader.CreateInput("varname", Sdf.ValueTypeNames.String).Set("displayColor")
-        reader.CreateOutput("result", Sdf.ValueTypeNames.Float3)
-        surface.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).ConnectToSource(reader.ConnectableAPI(), "result")
-    else:
-        factor = getattr(mat, "baseColorFactor", None)
-        rgb = (np.asarray(factor, dtype=float)[:3] / 255.0) if factor is not None else np.array([0.8, 0.8, 0.8])
-        surface.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*map(float, rgb)))
-    material.CreateSurfaceOutput().ConnectToSource(surface.ConnectableAPI(), "surface")
     UsdShade.MaterialBindingAPI.Apply(geom.GetPrim()).Bind(material)
-
-
-def _image_file(image, folder: Path, images: dict, texture_size) -> str:
-    key = image_key(image)
-    if key not in images:
-        data, mime = encode(fit(image, texture_size))
-        name = f"textures/texture_{len(images)}.{'png' if mime == 'image/png' else 'jpg'}"
-        (folder / "textures").mkdir(exist_ok=True)
-        (folder / name).write_bytes(data)
-        images[key] = name
-    return images[key]
 
 
 def _fixed_zip_times(path: Path) -> None:

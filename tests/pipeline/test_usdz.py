@@ -64,3 +64,142 @@ def test_same_scene_gives_the_same_bytes(usdz, tmp_path):
     again = write_usdz(uv_sphere(subdivisions=3, texture=300), tmp_path / "ar.usdz", metadata={"title": {"en": "Sphere"}, "accession_number": "S-1"})
     assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(usdz.read_bytes()).hexdigest()
     assert check_usdz(again)["errors"] == 0
+
+
+def _pbr_sphere():
+    """A sphere whose material uses every glTF map: alpha-masked base colour, normal,
+    metallic-roughness (with factors to bake), occlusion and emissive."""
+    import numpy as np
+    from PIL import Image
+    from trimesh.visual.material import PBRMaterial
+
+    from tests.pipeline.scenes import gradient
+
+    scene = uv_sphere(subdivisions=2, texture=64)
+    base = np.array(gradient(64).convert("RGBA"))
+    base[:32, :, 3] = 40  # the top half is cut out by the mask
+    scene.meshes[0].visual.material = PBRMaterial(
+        baseColorTexture=Image.fromarray(base),
+        baseColorFactor=[255, 255, 255, 255],
+        metallicRoughnessTexture=Image.new("RGB", (64, 64), (200, 200, 160)),
+        metallicFactor=0.5,
+        roughnessFactor=0.25,
+        normalTexture=Image.new("RGB", (64, 64), (128, 128, 255)),
+        occlusionTexture=Image.new("L", (64, 64), 180),
+        emissiveTexture=Image.new("RGB", (64, 64), (255, 255, 255)),
+        emissiveFactor=[1.0, 0.5, 0.0],
+        alphaMode="MASK",
+        alphaCutoff=0.3,
+    )
+    return scene
+
+
+@pytest.fixture(scope="module")
+def pbr_usdz(tmp_path_factory):
+    return write_usdz(_pbr_sphere(), tmp_path_factory.mktemp("pbr") / "ar.usdz", metadata={"title": {"en": "PBR"}})
+
+
+def _source(surface, name):
+    from pxr import UsdShade
+
+    source, output, _ = surface.GetInput(name).GetConnectedSource()
+    return UsdShade.Shader(source.GetPrim()), output
+
+
+@pytest.mark.parametrize(
+    ("name", "output", "colour_space"),
+    [
+        ("diffuseColor", "rgb", "sRGB"),
+        ("opacity", "a", "sRGB"),
+        ("normal", "rgb", "raw"),
+        ("roughness", "g", "raw"),
+        ("metallic", "b", "raw"),
+        ("occlusion", "r", "raw"),
+        ("emissiveColor", "rgb", "sRGB"),
+    ],
+)
+def test_every_pbr_input_reads_a_packaged_texture(pbr_usdz, name, output, colour_space):
+    from pxr import UsdShade
+
+    stage = Usd.Stage.Open(str(pbr_usdz))
+    surface = UsdShade.Shader(stage.GetPrimAtPath("/Root/Materials/material_0/surface"))
+    texture, out = _source(surface, name)
+    assert texture.GetIdAttr().Get() == "UsdUVTexture"
+    assert out == output
+    assert texture.GetInput("sourceColorSpace").Get() == colour_space
+    file = texture.GetInput("file").Get()
+    assert file.path in zipfile.ZipFile(pbr_usdz).namelist()
+    reader, _ = _source(texture, "st")
+    assert reader.GetIdAttr().Get() == "UsdPrimvarReader_float2"
+    if name == "normal":
+        assert tuple(texture.GetInput("scale").Get()) == (2, 2, 2, 1)
+        assert tuple(texture.GetInput("bias").Get()) == (-1, -1, -1, 0)
+    if name == "opacity":
+        assert file.path.endswith(".png")  # JPEG has no alpha
+        assert surface.GetInput("opacityThreshold").Get() == pytest.approx(0.3)
+
+
+def _pixel(usdz, surface_input):
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from pxr import UsdShade
+
+    stage = Usd.Stage.Open(str(usdz))
+    surface = UsdShade.Shader(stage.GetPrimAtPath("/Root/Materials/material_0/surface"))
+    texture, _ = _source(surface, surface_input)
+    data = zipfile.ZipFile(usdz).read(texture.GetInput("file").Get().path)
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=int)[32, 32]
+
+
+def test_factors_are_baked_into_the_textures(pbr_usdz):
+    # metallic-roughness (200, 200, 160) x (1, roughness 0.25, metallic 0.5): data, so linear
+    assert _pixel(pbr_usdz, "roughness") == pytest.approx([200, 50, 80], abs=3)
+    # emissive white x (1, 0.5, 0) in linear light is sRGB (255, 188, 0)
+    assert _pixel(pbr_usdz, "emissiveColor") == pytest.approx([255, 188, 0], abs=3)
+
+
+def test_pbr_package_passes_every_check_and_is_reproducible(pbr_usdz, tmp_path):
+    import hashlib
+
+    report = check_usdz(pbr_usdz)
+    assert report["errors"] == 0, report["messages"]
+    assert all(report["arkit"].values())
+    again = write_usdz(_pbr_sphere(), tmp_path / "ar.usdz", metadata={"title": {"en": "PBR"}})
+    assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(pbr_usdz.read_bytes()).hexdigest()
+
+
+def test_our_loader_reads_every_map_back(pbr_usdz):
+    from service.pipeline.exchange import load
+
+    mat = load([pbr_usdz]).meshes[0].visual.material
+    for slot in ("baseColorTexture", "normalTexture", "occlusionTexture", "metallicRoughnessTexture", "emissiveTexture"):
+        assert getattr(mat, slot).size == (64, 64), slot
+    assert mat.alphaMode == "MASK" and mat.alphaCutoff == pytest.approx(0.3)
+    assert mat.baseColorTexture.mode == "RGBA"
+    # factors were baked, so the read-back material multiplies by 1
+    assert (mat.metallicFactor, mat.roughnessFactor) == (1.0, 1.0)
+    assert mat.metallicRoughnessTexture.getpixel((32, 32)) == pytest.approx((200, 50, 80), abs=3)
+
+
+@pytest.mark.parametrize(
+    ("mode", "opacity", "threshold"),
+    [
+        pytest.param("OPAQUE", None, None, id="opaque-ignores-alpha"),
+        pytest.param("BLEND", "a", None, id="blend"),
+        pytest.param("MASK", "a", 0.5, id="mask-default-cutoff"),
+    ],
+)
+def test_alpha_mode_sets_opacity(tmp_path, mode, opacity, threshold):
+    from pxr import UsdShade
+
+    scene = _pbr_sphere()
+    mat = scene.meshes[0].visual.material
+    mat.alphaMode, mat.alphaCutoff = mode, None
+    stage = Usd.Stage.Open(str(write_usdz(scene, tmp_path / "a.usdz", metadata={})))
+    surface = UsdShade.Shader(stage.GetPrimAtPath("/Root/Materials/material_0/surface"))
+    got = surface.GetInput("opacity")
+    assert (_source(surface, "opacity")[1] if got else None) == opacity
+    got = surface.GetInput("opacityThreshold")
+    assert (got.Get() if got else None) == threshold

@@ -4,9 +4,20 @@ fbx.py
 
 FBX through the Open Asset Import Library CLI (`assimp`, Debian package
 assimp-utils): convert to glTF binary in a scratch folder next to the input,
-then read it with the glTF loader. Assimp cannot read every FBX (research:
-it fails on its own binary FBX output), so a failure is a clear error that
-tells the technician which export to use instead.
+then read it with the glTF loader. Binary FBX 7.4 (the FBX SDK / Blender
+layout, texture beside the file or embedded) and ASCII FBX both load
+(tests/pipeline/test_exchange.py). What assimp 5.2.5 cannot read is its own
+binary output, which its writer leaves malformed (no nested-list null
+records, assimp issue #4686); such a failure is a clear error that tells the
+technician which export to use instead.
+
+NOTES (2026-11, issue 3): the `ufbx` wheel on PyPI (0.0.5, bindings by the
+ufbx author) reads the same files, but its Python objects crashed the
+interpreter (SIGSEGV on garbage collection) after `with load_file(...)` and
+after reading an embedded texture through a material map, so it is not used
+in the worker. three.js's FBXLoader stops on "document is not defined" in
+node (it loads textures through the DOM). `fbx2gltf` on npm (0.9.7, a wrapper
+around prebuilt FBX2glTF binaries) was not tried.
 """
 
 from __future__ import annotations

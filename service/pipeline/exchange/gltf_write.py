@@ -23,6 +23,7 @@ from service.pipeline.exchange.glb import write_glb as write_chunks
 from service.pipeline.scene import Scene
 from service.pipeline.scene import corner_colours
 from service.pipeline.scene import normals_of
+from service.pipeline.scene import pbr_factors
 from service.pipeline.textures import encode
 from service.pipeline.textures import fit
 from service.pipeline.textures import image_key
@@ -204,12 +205,11 @@ class _Writer:
 
     def material(self, mat, name: str, *, with_textures: bool = True) -> dict:
         get = lambda attr, default=None: getattr(mat, attr, default)
-        factor = get("baseColorFactor")
-        factor = [1.0, 1.0, 1.0, 1.0] if factor is None else (np.asarray(factor, dtype=float) / 255.0).round(4).tolist()
+        factors = pbr_factors(mat)
         pbr = {
-            "baseColorFactor": factor,
-            "metallicFactor": float(get("metallicFactor") if get("metallicFactor") is not None else 0.0),
-            "roughnessFactor": float(get("roughnessFactor") if get("roughnessFactor") is not None else 1.0),
+            "baseColorFactor": factors["base"].round(4).tolist(),
+            "metallicFactor": factors["metallic"],
+            "roughnessFactor": factors["roughness"],
         }
         out = {"name": get("name") or name, "pbrMetallicRoughness": pbr}
         if with_textures:
@@ -222,9 +222,8 @@ class _Writer:
                     pbr[slot] = ref
                 else:
                     out[slot] = ref
-        emissive = get("emissiveFactor")
-        if emissive is not None and np.asarray(emissive).any():
-            out["emissiveFactor"] = np.clip(np.asarray(emissive, dtype=float)[:3], 0, 1).tolist()
+        if factors["emissive"].any():
+            out["emissiveFactor"] = factors["emissive"].tolist()
         if get("doubleSided"):
             out["doubleSided"] = True
         alpha = get("alphaMode")

@@ -4,9 +4,11 @@ usd.py
 
 Read USDZ, USDC and USDA with the official `pxr` bindings (usd-core): every
 `UsdGeom.Mesh` in world space, polygons fan-triangulated, `st` UVs (vertex
-or faceVarying), `displayColor`, and the diffuse texture of a bound
-UsdPreviewSurface, read from inside the package. The stage's metersPerUnit
-and upAxis become the Scene's unit and up axis.
+or faceVarying), `displayColor`, and the textures of a bound
+UsdPreviewSurface (diffuse with alpha, normal, occlusion, emissive,
+roughness/metallic), read from inside the package, so a USDZ we wrote comes
+back with the look it left with. The stage's metersPerUnit and upAxis
+become the Scene's unit and up axis.
 """
 
 from __future__ import annotations
@@ -90,9 +92,9 @@ def _mesh(geom, world, max_image_pixels: int) -> trimesh.Trimesh | None:
     vertices = points[indices][corners.ravel()]
     faces = np.arange(len(vertices)).reshape(-1, 3)
     mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=False)
-    image = _texture(geom, max_image_pixels)
-    if uv is not None and image is not None:
-        mat = PBRMaterial(baseColorTexture=image, baseColorFactor=[255] * 4, metallicFactor=0.0, roughnessFactor=1.0)
+    mat = _material(geom, max_image_pixels) if uv is not None else None
+    if mat is not None:
+        mat.doubleSided = bool(geom.GetDoubleSidedAttr().Get())
         mesh.visual = trimesh.visual.TextureVisuals(uv=uv[corners.ravel()], material=mat)
     elif vcol is not None:
         rgb = (np.clip(vcol[corners.ravel()], 0, 1) * 255).round().astype(np.uint8)
@@ -114,30 +116,100 @@ def _fan(counts: np.ndarray) -> np.ndarray:
     return out[np.argsort(out[:, 0], kind="stable")]
 
 
-def _texture(geom, max_image_pixels: int):
-    from pxr import Ar
+def _material(geom, max_image_pixels: int) -> PBRMaterial | None:
+    """The bound UsdPreviewSurface as a glTF PBR material, when it reads any texture.
+
+    Reads what `usd_material.py` writes (and what Reality Converter and three.js
+    write): diffuse (+ alpha), normal, occlusion, emissive, and roughness/metallic
+    from the G/B channels of one texture or from separate single-channel ones.
+    """
     from pxr import UsdShade
 
     material, _ = UsdShade.MaterialBindingAPI(geom.GetPrim()).ComputeBoundMaterial()
-    if not material:
-        return None
-    surface = material.ComputeSurfaceSource()[0]
+    surface = material.ComputeSurfaceSource()[0] if material else None
     if not surface:
         return None
-    diffuse = surface.GetInput("diffuseColor")
-    if not diffuse or not diffuse.HasConnectedSource():
+    images: dict[str, Image.Image] = {}
+
+    def source(name: str):
+        """(image, output name, texture shader) connected to a surface input, else (None, None, None)."""
+        inp = surface.GetInput(name)
+        if not inp or not inp.HasConnectedSource():
+            return None, None, None
+        shader, output, _ = inp.GetConnectedSource()
+        shader = UsdShade.Shader(shader.GetPrim())
+        file_input = shader.GetInput("file")
+        asset = file_input.Get() if file_input else None
+        if asset is None or not asset.resolvedPath:
+            return None, None, None
+        if asset.resolvedPath not in images:
+            images[asset.resolvedPath] = _image(asset.resolvedPath, max_image_pixels)
+        return images[asset.resolvedPath], output, shader
+
+    def value(name: str, default):
+        inp = surface.GetInput(name)
+        got = inp.Get() if inp and not inp.HasConnectedSource() else None
+        return default if got is None else got
+
+    base, _, base_shader = source("diffuseColor")
+    slots = {"baseColorTexture": base}
+    slots["normalTexture"] = source("normal")[0]
+    slots["occlusionTexture"] = source("occlusion")[0]
+    slots["emissiveTexture"] = source("emissiveColor")[0]
+    slots["metallicRoughnessTexture"] = _metallic_roughness(source("roughness")[:2], source("metallic")[:2])
+    if not any(image is not None for image in slots.values()):
         return None
-    source = diffuse.GetConnectedSource()[0]
-    file_input = UsdShade.Shader(source.GetPrim()).GetInput("file")
-    asset = file_input.Get() if file_input else None
-    if asset is None or not asset.resolvedPath:
-        return None
-    data = Ar.GetResolver().OpenAsset(Ar.ResolvedPath(asset.resolvedPath)).GetBuffer()
+    mat = PBRMaterial(
+        **{k: v for k, v in slots.items() if v is not None},
+        baseColorFactor=_base_factor(base_shader, value("diffuseColor", (1.0, 1.0, 1.0)), value("opacity", 1.0)),
+        metallicFactor=1.0 if slots["metallicRoughnessTexture"] is not None else float(value("metallic", 0.0)),
+        roughnessFactor=1.0 if slots["metallicRoughnessTexture"] is not None else float(value("roughness", 0.5)),
+        emissiveFactor=[1.0] * 3 if slots["emissiveTexture"] is not None else list(value("emissiveColor", (0, 0, 0))),
+    )
+    opacity, output, _ = source("opacity")
+    threshold = float(value("opacityThreshold", 0.0))
+    if (opacity is not None and opacity is base and output == "a") or value("opacity", 1.0) < 1.0:
+        mat.alphaMode = "MASK" if threshold > 0 else "BLEND"
+        if threshold > 0:
+            mat.alphaCutoff = threshold
+    return mat
+
+
+def _image(resolved: str, max_image_pixels: int) -> Image.Image:
+    from pxr import Ar
+
+    data = Ar.GetResolver().OpenAsset(Ar.ResolvedPath(resolved)).GetBuffer()
     image = Image.open(io.BytesIO(bytes(data)))
-    if image.size[0] * image.size[1] > max_image_pixels:
-        return image  # finish() reports it with the limit
-    image.load()
+    if image.size[0] * image.size[1] <= max_image_pixels:
+        image.load()  # else finish() reports it with the limit
     return image
+
+
+def _base_factor(shader, colour, opacity: float) -> list[int]:
+    # a texture's `scale` is how three.js writes a colour factor; a constant colour otherwise
+    scale = shader.GetInput("scale") if shader else None
+    if shader:
+        rgba = list(scale.Get()) if scale and scale.Get() is not None else [1.0] * 4
+    else:
+        rgba = list(colour) + [1.0]
+    rgba[3] *= float(opacity)  # a constant opacity (a connected one reads as 1)
+    return [int(round(min(max(c, 0.0), 1.0) * 255)) for c in rgba]
+
+
+def _metallic_roughness(roughness, metallic) -> Image.Image | None:
+    """A glTF metallic-roughness image (G roughness, B metallic) from two connected channels."""
+    (rough, r_out), (metal, m_out) = roughness, metallic
+    if rough is None and metal is None:
+        return None
+    if rough is metal and (r_out, m_out) == ("g", "b"):
+        return rough  # already packed the glTF way
+    size = (rough or metal).size
+    channel = lambda image, out, default: (  # noqa: E731
+        image.convert("RGBA").getchannel("RGBA".index(out.upper()))
+        if image is not None and image.size == size and out in ("r", "g", "b", "a")
+        else Image.new("L", size, default)
+    )
+    return Image.merge("RGB", (Image.new("L", size, 255), channel(rough, r_out, 255), channel(metal, m_out, 0)))
 
 
 LOADERS = {"usdz": load_usd, "usdc": load_usd, "usda": load_usd}
