@@ -35,8 +35,8 @@ NOTES (2026-11-23, corpus in ../shared/corpus, see docs/scan-pipeline.md)
 * One-sided surfaces (single range maps, reliefs, terrain point clouds:
   |area-weighted mean normal| 0.69-0.82 vs <= 0.22 for closed or
   nearly closed scans) are left alone: their rims look like bases.
-* Cost: O(faces) numpy on at most 200k sampled faces plus one 2D hull per
-  axis: 0.03 s on 100k faces, ~0.3 s on 1M.
+* Cost: numpy over at most 200k sampled faces plus one 2D hull per axis:
+  0.03 s on 100k faces, 0.16 s on 1.3M, 0.46 s on 5.2M (2 shared cores).
 """
 
 from __future__ import annotations
