@@ -145,7 +145,9 @@ def detect_up(meshes: list[trimesh.Trimesh], *, convention: str) -> dict:
         decision["reason"] = f"the convention {convention} is as good a base as any ({scores[convention]:.2f})"
     else:
         decision.update(up=best, detected=True)
-        decision["reason"] = f"{best} stands on a base scoring {scores[best]:.2f} vs {scores[convention]:.2f} for {convention}"
+        decision["reason"] = (
+            f"{best} stands on a base scoring {scores[best]:.2f} vs {scores[convention]:.2f} for {convention}"
+        )
     return decision
 
 

@@ -61,7 +61,9 @@ def load_fbx(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int):
     finally:
         out.unlink(missing_ok=True)
     # the GLB is assimp's, so its +Y says nothing about the FBX's own axes
-    scene.info.update({"source_format": "fbx", "source_file": path.name, "converted_with": "assimp", "up_in_file": False})
+    scene.info.update(
+        {"source_format": "fbx", "source_file": path.name, "converted_with": "assimp", "up_in_file": False}
+    )
     return scene
 
 
