@@ -39,6 +39,10 @@ STEPS: dict[str, Step] = {
 def run_recipe(scene: Scene, recipe: list[tuple[str, dict]]) -> tuple[Scene, list[dict]]:
     """Run named steps in order; return the scene and the recipe with timings.
 
+    A step that decides something itself (orient_up detecting the axis)
+    leaves it in `scene.info["decided"][step]`; it is moved into that
+    step's recipe entry as "decided".
+
     Parameters
     ----------
     scene : Scene
@@ -58,5 +62,13 @@ def run_recipe(scene: Scene, recipe: list[tuple[str, dict]]) -> tuple[Scene, lis
         scene = STEPS[name](scene, **opts)
         seconds = time.perf_counter() - t0
         log.debug("%s: %.3f s", name, seconds)
-        ran.append({"step": name, "options": opts, "seconds": round(seconds, 4)})
+        entry = {"step": name, "options": opts, "seconds": round(seconds, 4)}
+        # what a step chose for itself (a detected axis, with its evidence)
+        decisions = scene.info.pop("decided", {})
+        decided = decisions.pop(name, None)
+        if decisions:
+            scene.info["decided"] = decisions
+        if decided is not None:
+            entry["decided"] = decided
+        ran.append(entry)
     return scene, ran

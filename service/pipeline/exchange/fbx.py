@@ -71,7 +71,10 @@ def load_fbx(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int):
         scene = load_trimesh(out, "glb", max_faces=max_faces, max_image_pixels=max_image_pixels)
     finally:
         out.unlink(missing_ok=True)
-    scene.info.update({"source_format": "fbx", "source_file": path.name, "converted_with": "assimp"})
+    # the GLB is assimp's, so its +Y says nothing about the FBX's own axes
+    scene.info.update(
+        {"source_format": "fbx", "source_file": path.name, "converted_with": "assimp", "up_in_file": False}
+    )
     return scene
 
 

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 # file formats whose convention is +Z up (CAD, 3D printing, most scanners' STL)
 Z_UP = {"stl", "3mf"}
+# formats whose specification fixes the up axis (+Y): orient_up trusts them
+# instead of detecting; every other format only has a convention
+UP_IN_FILE = {"glb", "gltf"}
 
 # PBRMaterial attributes that hold images
 TEXTURE_SLOTS = ("baseColorTexture", "normalTexture", "occlusionTexture", "metallicRoughnessTexture", "emissiveTexture")
@@ -68,7 +71,8 @@ def load_trimesh(
         raise InvalidScan(f"load: {path.name!r} contains no triangles; upload a mesh, not only points or lines")
     if draco and any(not m.vertices.any() for m in meshes):
         raise InvalidScan(f"load: the Draco geometry in {path.name!r} decoded to zeros; re-export it without Draco")
-    scene = Scene(meshes=meshes, up="+Z" if fmt in Z_UP else "+Y", info={"source_format": fmt, "source_file": path.name})
+    info = {"source_format": fmt, "source_file": path.name, "up_in_file": fmt in UP_IN_FILE}
+    scene = Scene(meshes=meshes, up="+Z" if fmt in Z_UP else "+Y", info=info)
     return finish(scene, max_faces=max_faces, max_image_pixels=max_image_pixels)
 
 

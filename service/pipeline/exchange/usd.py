@@ -54,7 +54,9 @@ def load_usd(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int) -> 
         raise InvalidScan(f"load: {path.name!r} contains no meshes")
     mpu = round(float(UsdGeom.GetStageMetersPerUnit(stage)), 6)
     up = "+" + str(UsdGeom.GetStageUpAxis(stage))
-    scene = Scene(meshes=meshes, unit=_UNITS.get(mpu), up=up, info={"source_format": fmt, "source_file": path.name})
+    # an unauthored upAxis reads as the fallback Y: a convention, not a statement
+    info = {"source_format": fmt, "source_file": path.name, "up_in_file": bool(stage.HasAuthoredMetadata("upAxis"))}
+    scene = Scene(meshes=meshes, unit=_UNITS.get(mpu), up=up, info=info)
     if scene.unit is None:
         scene.apply_transform(np.diag([mpu, mpu, mpu, 1.0]))
         scene.unit = "m"
