@@ -161,20 +161,24 @@ def write_photo_set(
     size: tuple[int, int] = (640, 480),
     focal_35mm: int = 32,
     masks: bool = False,
+    fmt: str = "jpg",
 ) -> list[Path]:
-    """Render `mesh` from camera rings into JPEGs with EXIF focal length; return the paths."""
+    """Render `mesh` from camera rings into photos with EXIF focal length; return the paths.
+
+    `fmt` "heic" writes what an iPhone does (HEIF through pillow-heif).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     focal = focal_35mm * np.hypot(*size) / 43.267  # as EXIF defines it: by the diagonal
     centre, distance = _placement(mesh, size, focal_35mm)
     paths = []
     for i, pose in enumerate(ring_cameras(centre, distance, rings)):
         img, mask = render(mesh, pose, size, focal)
-        path = folder / f"view_{i:03d}.jpg"
+        path = folder / f"view_{i:03d}.{fmt}"
         exif = Image.Exif()
         exif[0x010F] = "heritage-ar"
         exif[0x0110] = "synthetic camera"
         exif.get_ifd(0x8769)[0xA405] = focal_35mm
-        Image.fromarray(img).save(path, quality=95, exif=exif)
+        Image.fromarray(img).save(path, quality=95, exif=exif.tobytes())
         if masks:
             Image.fromarray((mask * 255).astype(np.uint8)).save(folder / f"view_{i:03d}_mask.png")
         paths.append(path)

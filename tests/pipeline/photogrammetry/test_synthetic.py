@@ -31,10 +31,13 @@ OPTIONS = {"mesh_faces": 20_000, "texture_size": 1024, "usdz": False}
 
 @pytest.fixture(scope="module")
 def bowl_job(tmp_path_factory):
-    """The job's output for 28 photos of a 24 cm x 10 cm bowl declared 10 cm high."""
+    """The job's output for 28 photos of a 24 cm x 10 cm bowl declared 10 cm high.
+
+    The photos are HEIC with EXIF, as an iPhone takes them (JPEG: the axe set; PNG: the buddha).
+    """
     root = tmp_path_factory.mktemp("bowl")
     truth = bowl()
-    write_photo_set(truth, root / "photos", rings=RINGS, size=SIZE)
+    write_photo_set(truth, root / "photos", rings=RINGS, size=SIZE, fmt="heic")
     stages = []
     metadata = {
         "title": {"en": "Bowl"},
@@ -100,6 +103,9 @@ def test_bowl_manifest_and_progress(bowl_job):
     _, result, body, stages = bowl_job
     facts = body["photogrammetry"]
     assert facts["registered"] == 28 and facts["not_placed"] == {}
+    # HEIC decoded, and its EXIF focal length used for the intrinsics
+    assert sorted(p.suffix for p in body["_photos"].iterdir()) == [".heic"] * 28
+    assert facts["photos"]["focal_from_exif"] is True
     assert set(facts["seconds"]) >= {
         "photos",
         "sparse",
