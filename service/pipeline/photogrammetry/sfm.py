@@ -84,6 +84,7 @@ class Sparse:
     point_ids: np.ndarray
     failed: dict[str, str]
     stats: dict
+    model_dir: Path | None = None  # the model on disk, for COLMAP's dense workspace
 
 
 def reconstruct(
@@ -138,7 +139,10 @@ def reconstruct(
     out = work / "sparse"
     out.mkdir(exist_ok=True)
     models = pycolmap.incremental_mapping(db_path, image_dir, out, options)
-    return _largest(models, photos, db_path, min_photos)
+    sparse = _largest(models, photos, db_path, min_photos)
+    best = max(models, key=lambda k: models[k].num_reg_images())
+    sparse.model_dir = out / str(best)
+    return sparse
 
 
 def _largest(models: dict, photos: list[Photo], db_path: Path, min_photos: int) -> Sparse:
