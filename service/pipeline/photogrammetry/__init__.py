@@ -30,6 +30,8 @@ from PIL import Image
 from service.errors import InvalidMetadata
 from service.pipeline.constants import UNITS
 from service.pipeline.photogrammetry import clean
+from service.pipeline.photogrammetry.colmap_dense import choose_method
+from service.pipeline.photogrammetry.colmap_dense import colmap_depth_maps
 from service.pipeline.photogrammetry.dense import DepthMap
 from service.pipeline.photogrammetry.dense import consistency
 from service.pipeline.photogrammetry.dense import depth_range
@@ -55,6 +57,7 @@ Progress = Callable[[int, str], None]
 # option name -> default; the job may override any of them
 DEFAULTS = {
     "max_image_side": DEFAULT_MAX_SIDE,  # photos are downscaled to this (memory cap)
+    "dense_method": "auto",  # COLMAP PatchMatch when pycolmap has CUDA, else our plane sweep
     "dense_side": 800,  # plane-sweep resolution
     "dense_planes": 64,
     "dense_neighbours": 4,
@@ -74,6 +77,7 @@ def process_photogrammetry(
     from service.pipeline.scan import derive  # scan imports run-level helpers; import late
 
     opts = {k: options.get(k, v) for k, v in DEFAULTS.items()}
+    choose_method(str(opts["dense_method"]))  # a GPU asked for on a CPU server fails before minutes of SfM
     work = Path(tempfile.mkdtemp(prefix="heritage-ar-photo-"))
     try:
         scene, facts = reconstruct_scene(
@@ -172,6 +176,7 @@ def reconstruct_scene(
         else {},
         "sfm": sparse.stats,
         "dense": {
+            "method": choose_method(str(opts["dense_method"])),
             "side": int(opts["dense_side"]),
             "planes": int(opts["dense_planes"]),
             "depth_pixels": int(sum((dm.depth > 0).sum() for dm in maps.values())),
@@ -207,7 +212,20 @@ def reconstruct_scene(
 def dense_maps(
     sparse, by_name: dict, opts: dict, tick: Callable[[int, int], None]
 ) -> dict[str, DepthMap]:
-    """Undistorted views with consistency-filtered plane-sweep depth."""
+    """Undistorted views with filtered depth: COLMAP's PatchMatch on a GPU, else our plane sweep."""
+    if choose_method(str(opts["dense_method"])) == "colmap-cuda":  # pragma: no cover - needs CUDA
+        tick(0, 1)
+        masks = {n: None if p.mask is None else np.asarray(Image.open(p.mask).convert("L")) for n, p in by_name.items()}
+        maps = colmap_depth_maps(
+            sparse.model_dir,
+            next(iter(by_name.values())).path.parent,
+            sparse.model_dir.parent / "dense",
+            sparse.views,
+            masks,
+            max_side=int(opts["dense_side"]),
+        )
+        tick(1, 1)
+        return maps
     neighbours = pick_neighbours(sparse, count=int(opts["dense_neighbours"]))
     und = {}
     for v in sparse.views:

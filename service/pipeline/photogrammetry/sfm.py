@@ -140,8 +140,9 @@ def reconstruct(
     out.mkdir(exist_ok=True)
     models = pycolmap.incremental_mapping(db_path, image_dir, out, options)
     sparse = _largest(models, photos, db_path, min_photos)
-    best = max(models, key=lambda k: models[k].num_reg_images())
-    sparse.model_dir = out / str(best)
+    sparse.model_dir = out / "best"
+    sparse.model_dir.mkdir(exist_ok=True)
+    max(models.values(), key=lambda r: r.num_reg_images()).write(sparse.model_dir)
     return sparse
 
 

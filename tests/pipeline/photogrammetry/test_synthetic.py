@@ -12,6 +12,7 @@ import trimesh
 from PIL import Image
 from scipy.spatial import cKDTree
 
+from service.pipeline.photogrammetry.colmap_dense import cuda_available
 from service.pipeline.run import process
 from tests.pipeline.photogrammetry.synth import bowl
 from tests.pipeline.photogrammetry.synth import camera_eyes
@@ -106,6 +107,7 @@ def test_bowl_manifest_and_progress(bowl_job):
     # HEIC decoded, and its EXIF focal length used for the intrinsics
     assert sorted(p.suffix for p in body["_photos"].iterdir()) == [".heic"] * 28
     assert facts["photos"]["focal_from_exif"] is True
+    assert facts["dense"]["method"] == ("colmap-cuda" if cuda_available() else "plane-sweep")
     assert set(facts["seconds"]) >= {
         "photos",
         "sparse",
