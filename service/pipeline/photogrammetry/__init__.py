@@ -276,7 +276,19 @@ def _ground(maps: dict[str, DepthMap], sparse) -> tuple[tuple[np.ndarray, float]
     above = sparse.points[sparse.points @ ground[0] + ground[1] > 0]
     if len(above) < 10:
         return None, None
-    return ground, np.median(above, axis=0)
+    centre = np.median(above, axis=0)
+    # a table reaches beyond the object; a plane within its footprint is its own base (the
+    # synthetic bowl's foot ring), which a ring-less set keeps handling as before
+    n, d = ground
+    h = pts @ n + d
+    flat = lambda p: np.linalg.norm((p - centre) - np.outer((p - centre) @ n, n), axis=1)
+    tolerance = 0.01 * float(np.linalg.norm(hi - lo))
+    on, over = pts[np.abs(h) < tolerance], pts[h > 3 * tolerance]
+    if len(over) < 100 or np.percentile(flat(on), 95) < clean.FLOOR_REACH * np.percentile(
+        flat(over), 95
+    ):
+        return None, None
+    return ground, centre
 
 
 def _cameras(sparse, by_name: dict, T: np.ndarray, metres: float, shift: np.ndarray) -> list[dict]:

@@ -162,7 +162,8 @@ def close_to_ground(
     hull = trimesh.convex.convex_hull(np.concatenate([pts, shadow]))
     samples, faces = trimesh.sample.sample_surface_even(hull, 40_000, seed=0)
     tree = cKDTree(pts)
-    unseen = tree.query(samples)[0] > gap_voxels * voxel
+    # sides and base only: a hull cap over an opening (a bowl's) would be a lid
+    unseen = (tree.query(samples)[0] > gap_voxels * voxel) & (hull.face_normals[faces][:, 1] < 0.5)
     pc = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.concatenate([pts, samples[unseen]])))
     pc.normals = o3d.utility.Vector3dVector(
         np.concatenate([np.array(mesh.vertex_normals), hull.face_normals[faces[unseen]]])
