@@ -260,7 +260,9 @@ def dense_maps(
     return maps
 
 
-def _ground(maps: dict[str, DepthMap], sparse) -> tuple[tuple[np.ndarray, float] | None, np.ndarray | None]:
+def _ground(
+    maps: dict[str, DepthMap], sparse
+) -> tuple[tuple[np.ndarray, float] | None, np.ndarray | None]:
     """The plane the object stands on (from the dense points) and the object's centre: the median
     sparse point above it (features lie on the object); (None, None) without a plane."""
     if up_vector(sparse.views)[1] == "camera ring":

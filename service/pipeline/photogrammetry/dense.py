@@ -127,7 +127,9 @@ def pick_neighbours(
     return out, wide_views
 
 
-def depth_range(view: View, sparse: Sparse, *, far_factor: float = 1.0) -> tuple[float, float] | None:
+def depth_range(
+    view: View, sparse: Sparse, *, far_factor: float = 1.0
+) -> tuple[float, float] | None:
     """Near and far depth of the sparse points this view sees, with margins.
 
     `far_factor` stretches the far end: when features were found on the

@@ -103,7 +103,8 @@ def test_buddha_is_one_upright_textured_head(corpus, tmp_path):
     assert max(len(p.faces) for p in pieces) >= 0.9 * len(mesh.faces)
     # a head, not the table: narrower than tall (measured 0.18 x 0.30 x 0.19 m)
     assert max(mesh.extents[0], mesh.extents[2]) < 0.8 * mesh.extents[1]
-    # upright: the top knot stands over the middle of the footprint (a 20 degree tilt would put it 0.1 m off)
+    # upright: the top knot stands over the middle of the footprint (measured 0.10 of the width;
+    # 0.49 before the ground plane, when up came from the rolled photos)
     top = mesh.vertices[np.argmax(mesh.vertices[:, 1])]
     middle = (mesh.bounds[0] + mesh.bounds[1]) / 2
     assert np.hypot(*(top - middle)[[0, 2]]) < 0.2 * max(mesh.extents[0], mesh.extents[2])
@@ -127,7 +128,7 @@ def test_buddha_is_one_upright_textured_head(corpus, tmp_path):
     used = _used_texels(mesh, texels.shape[:2])
     lab = cv2.cvtColor(texels, cv2.COLOR_RGB2LAB).reshape(-1, 3)[used.ravel()].astype(int) - 128
     brown = (lab[:, 2] > 12).mean()  # b* of the board and table is 13-20, of the head -10 to 5
-    assert brown < 0.05, brown  # measured 0.0004
+    assert brown < 0.02, brown  # measured 0.0004-0.009; 0.027 before the ground plane (table edge)
 
 
 def head_mask(photo: np.ndarray) -> np.ndarray:
