@@ -31,6 +31,8 @@ FLOOR_BELOW_SHARE = 0.03
 FLOOR_REACH = 1.2
 # pieces smaller than this share of the largest are debris
 MIN_PIECE_SHARE = 0.05
+# pieces above the ground with fewer faces are stray depths
+MIN_PIECE_FACES = 20
 
 
 def carve(
@@ -96,6 +98,32 @@ def drop_floor(mesh: trimesh.Trimesh, *, tolerance: float) -> tuple[trimesh.Trim
     mesh.remove_unreferenced_vertices()
     log.info("clean: dropped a floor plane holding %d vertices", len(inliers))
     return mesh, True
+
+
+def isolate_on_ground(
+    mesh: trimesh.Trimesh, *, centre: np.ndarray, margin: float
+) -> trimesh.Trimesh:
+    """Keep what stands on the ground (+Y up, ground at y = 0) around `centre`.
+
+    Drops every face within `margin` of the ground or below it (the table,
+    the board, markers), then keeps the pieces that come within half the
+    largest piece's diagonal of `centre` (where the photos' features are):
+    the table's far edge and stray depths elsewhere go.
+    """
+    keep = (mesh.vertices[:, 1] > margin)[mesh.faces].all(axis=1)
+    mesh.update_faces(keep)
+    mesh.remove_unreferenced_vertices()
+    pieces = [p for p in mesh.split(only_watertight=False) if len(p.faces) >= MIN_PIECE_FACES]
+    if not pieces:
+        raise InvalidImage(
+            "clean: nothing stands above the table; the object needs visible texture and more overlap"
+        )
+    reach = 0.5 * max(np.linalg.norm(p.extents) for p in pieces)
+    near = [p for p in pieces if np.linalg.norm(p.vertices - centre, axis=1).min() < reach]
+    out = trimesh.util.concatenate(near or [max(pieces, key=lambda p: len(p.faces))])
+    out.metadata["voxel"] = mesh.metadata.get("voxel")
+    log.info("clean: kept %d of %d pieces above the ground", len(near), len(pieces))
+    return out
 
 
 def keep_main_pieces(mesh: trimesh.Trimesh) -> trimesh.Trimesh:

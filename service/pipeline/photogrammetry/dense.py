@@ -84,13 +84,25 @@ def undistort(
 
 
 def pick_neighbours(
-    sparse: Sparse, *, count: int = 4, min_angle: float = 4.0, max_angle: float = 40.0
-) -> dict[str, list[str]]:
-    """For each view, the views best suited for stereo with it: shared points at a useful baseline."""
+    sparse: Sparse,
+    *,
+    count: int = 4,
+    min_angle: float = 4.0,
+    max_angle: float = 40.0,
+    wide_angle: float = 80.0,
+    min_count: int = 3,
+) -> tuple[dict[str, list[str]], set[str]]:
+    """For each view, the views best suited for stereo with it: shared points at a useful baseline.
+
+    A view with fewer than `min_count` neighbours within `max_angle` (a small
+    set shot from far apart, like the 6-photo buddha at 8-95 degrees) also
+    takes the narrowest of its views up to `wide_angle`; such views are
+    returned as the second item, for the wide-baseline settings.
+    """
     index = {pid: i for i, pid in enumerate(sparse.point_ids)}
-    out = {}
+    out, wide_views = {}, set()
     for r in sparse.views:
-        scored = []
+        scored, wide = [], []
         for n in sparse.views:
             if n is r:
                 continue
@@ -102,16 +114,27 @@ def pick_neighbours(
             b = pts - n.centre
             cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
             angle = float(np.degrees(np.median(np.arccos(np.clip(cos, -1, 1)))))
-            if not min_angle <= angle <= max_angle:
-                continue
-            # favour many shared points at 10-20 degrees
-            scored.append((len(shared) * np.exp(-(((angle - 15.0) / 12.0) ** 2)), n.name))
-        out[r.name] = [name for _, name in sorted(scored, reverse=True)[:count]]
-    return out
+            if min_angle <= angle <= max_angle:
+                # favour many shared points at 10-20 degrees
+                scored.append((len(shared) * np.exp(-(((angle - 15.0) / 12.0) ** 2)), n.name))
+            elif max_angle < angle <= wide_angle:
+                wide.append((angle, n.name))
+        names = [name for _, name in sorted(scored, reverse=True)[:count]]
+        if len(names) < min_count and wide:
+            names += [name for _, name in sorted(wide)[: min_count - len(names)]]
+            wide_views.add(r.name)
+        out[r.name] = names
+    return out, wide_views
 
 
-def depth_range(view: View, sparse: Sparse) -> tuple[float, float] | None:
-    """Near and far depth of the sparse points this view sees, with margins."""
+def depth_range(
+    view: View, sparse: Sparse, *, far_factor: float = 1.0
+) -> tuple[float, float] | None:
+    """Near and far depth of the sparse points this view sees, with margins.
+
+    `far_factor` stretches the far end: when features were found on the
+    object only, the table it stands on lies beyond them.
+    """
     ids = np.isin(sparse.point_ids, list(view.point_ids))
     if ids.sum() < 10:
         return None
@@ -121,7 +144,7 @@ def depth_range(view: View, sparse: Sparse) -> tuple[float, float] | None:
         return None
     near, far = np.percentile(z, [1, 99])
     span = far - near
-    return max(near - 0.15 * span, 1e-3 * far), far + 0.15 * span
+    return max(near - 0.15 * span, 1e-3 * far), (far + 0.15 * span) * far_factor
 
 
 def plane_sweep(
@@ -134,12 +157,16 @@ def plane_sweep(
     window: int = 7,
     min_score: float = 0.5,
     refine_steps: int = 4,
+    slant: float = 0.0,
 ) -> np.ndarray:
     """(h, w) float32 depth of the reference view, 0 where unsure.
 
     Coarse to fine: `planes` fronto-parallel planes at half resolution, then
     a per-pixel search of 2 * `refine_steps` + 1 depths (a quarter of a coarse
-    step apart) around the upsampled coarse depth at full resolution.
+    step apart) around the upsampled coarse depth at full resolution. With
+    `slant` (degrees) the coarse sweep also tries planes tilted by that much
+    up, down, left and right: at wide baselines a fronto-parallel window
+    does not match a surface the views see at different angles.
     """
     view, image, mask = ref
     w, h = view.size
@@ -157,25 +184,35 @@ def plane_sweep(
         )
         for v, img in others
     ]
-    n = np.array([0.0, 0.0, 1.0])
     Kh_inv = np.linalg.inv(Kh)
-
-    def coarse(i):
-        for K2, R, t, g2 in coarse_rel:
-            H = K2 @ (R + np.outer(t, n) * inv[i]) @ Kh_inv
-            yield cv2.warpPerspective(
-                g2,
-                H,
-                (w // 2, h // 2),
-                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                borderMode=cv2.BORDER_CONSTANT,
-                borderValue=-1.0,
-            )
-
-    best, idx, off = _winner(half, coarse, planes, window)
+    # per-pixel x/z, y/z of the half-resolution rays: a tilted plane's inverse depth varies with them
+    hx, hy = np.meshgrid(np.arange(w // 2), np.arange(h // 2))
+    rx = ((hx - Kh[0, 2]) / Kh[0, 0]).astype(np.float32)
+    ry = ((hy - Kh[1, 2]) / Kh[1, 1]).astype(np.float32)
     step = inv[1] - inv[0]
-    q0 = inv[idx] + off * step
-    q0[(best < min_score - 0.2) | (idx == 0) | (idx == planes - 1)] = np.nan
+    q0 = np.full((h // 2, w // 2), np.nan, np.float32)
+    best_all = np.full((h // 2, w // 2), -np.inf, np.float32)
+    for n in _plane_normals(slant):
+
+        def coarse(i, n=n):
+            # plane n.X = d through depth 1/inv[i] on the optical axis
+            for K2, R, t, g2 in coarse_rel:
+                H = K2 @ (R + np.outer(t, n) * inv[i] / n[2]) @ Kh_inv
+                yield cv2.warpPerspective(
+                    g2,
+                    H,
+                    (w // 2, h // 2),
+                    flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                    borderMode=cv2.BORDER_CONSTANT,
+                    borderValue=-1.0,
+                )
+
+        best, idx, off = _winner(half, coarse, planes, window)
+        q = (inv[idx] + off * step) * (1 + (n[0] * rx + n[1] * ry) / n[2])
+        q[(best < min_score - 0.2) | (idx == 0) | (idx == planes - 1)] = np.nan
+        better = (best > best_all) & ~np.isnan(q)
+        q0[better] = q[better]
+        best_all[better] = best[better]
     q0 = cv2.resize(q0, (w, h), interpolation=cv2.INTER_NEAREST)
     # fine: per pixel, rays through the neighbours at inverse depths around q0
     fine_step = step / 4
@@ -209,6 +246,15 @@ def plane_sweep(
         good &= cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     depth[~good] = 0
     return depth
+
+
+def _plane_normals(slant: float) -> list[np.ndarray]:
+    """Plane normals in reference-camera coordinates: fronto-parallel, plus four tilted by `slant` degrees."""
+    out = [np.array([0.0, 0.0, 1.0])]
+    if slant > 0:
+        s, c = np.sin(np.radians(slant)), np.cos(np.radians(slant))
+        out += [np.array([x, y, c]) for x, y in ((s, 0), (-s, 0), (0, s), (0, -s))]
+    return out
 
 
 def _scaled_K(K: np.ndarray, s: float) -> np.ndarray:
@@ -300,16 +346,23 @@ def consistency(
     *,
     agree: float = 0.01,
     min_agree: int = 2,
+    loose: set[str] = frozenset(),
 ) -> None:
-    """Zero the depths that fewer than `min_agree` neighbour depth maps confirm (in place)."""
+    """Zero the depths that fewer than `min_agree` neighbour depth maps confirm (in place).
+
+    Views in `loose` (wide baselines, few neighbours) may be confirmed by any
+    other view, within twice the tolerance.
+    """
     kept = {}
     for name, dm in maps.items():
         v = dm.view
+        voters = [n for n in maps if n != name] if name in loose else neighbours[name]
+        tol = 2 * agree if name in loose else agree
         ys, xs = np.nonzero(dm.depth)
         z = dm.depth[ys, xs]
         pts = _backproject(v, xs, ys, z)
         votes = np.zeros(len(z), np.int32)
-        for other in neighbours[name]:
+        for other in voters:
             o = maps[other]
             p = pts @ o.view.R.T + o.view.t
             uv = p @ o.view.K.T
@@ -320,7 +373,7 @@ def consistency(
             inside = (p[:, 2] > 0) & (u >= 0) & (u < ow) & (vv >= 0) & (vv < oh)
             zo = np.zeros(len(z), np.float32)
             zo[inside] = o.depth[vv[inside], u[inside]]
-            votes += (zo > 0) & (np.abs(zo - p[:, 2]) < agree * p[:, 2])
+            votes += (zo > 0) & (np.abs(zo - p[:, 2]) < tol * p[:, 2])
         need = min(min_agree, max(1, len(neighbours[name])))
         keep = np.zeros_like(dm.depth)
         ok = votes >= need

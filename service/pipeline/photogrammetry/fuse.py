@@ -31,22 +31,27 @@ TRUNC_VOXELS = 4.0
 MIN_WEIGHT = 2.0
 
 
-def object_extent(maps: list[DepthMap], *, sample: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
-    """Robust (2, 3) bounds of the depth points of all views."""
+def depth_points(maps: list[DepthMap], *, sample: int = 200_000) -> np.ndarray:
+    """(n, 3) world points of a random sample of up to `sample` depth pixels over all views."""
     rng = np.random.default_rng(0)
-    pts = []
+    pts = [np.zeros((0, 3))]
     for dm in maps:
         ys, xs = np.nonzero(dm.depth)
         if len(ys) == 0:
             continue
         pick = rng.choice(len(ys), min(len(ys), sample // len(maps) + 1), replace=False)
         pts.append(_backproject(dm.view, xs[pick], ys[pick], dm.depth[ys[pick], xs[pick]]))
-    if not pts or sum(len(p) for p in pts) < MIN_DEPTH_PIXELS // 10:
+    return np.concatenate(pts)
+
+
+def object_extent(maps: list[DepthMap], *, sample: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
+    """Robust (2, 3) bounds of the depth points of all views."""
+    pts = depth_points(maps, sample=sample)
+    if len(pts) < MIN_DEPTH_PIXELS // 10:
         raise InvalidImage(
             "dense: almost no surface could be matched between photos; the object needs visible texture "
             "and even light (no glare); shoot with more overlap"
         )
-    pts = np.concatenate(pts)
     return np.percentile(pts, [0.5, 99.5], axis=0)
 
 
@@ -132,4 +137,54 @@ def poisson_fill(
     out = trimesh.Trimesh(v, f, vertex_colors=colours, process=True)
     out.metadata["voxel"] = voxel
     log.info("fuse: Poisson depth %d -> %d faces", depth, len(out.faces))
+    return out
+
+
+def close_to_ground(
+    mesh: trimesh.Trimesh, *, depth: int = 8, gap_voxels: float = 3.0
+) -> trimesh.Trimesh:
+    """Close an object standing on the ground (+Y up, ground at y = 0) where no photo saw it.
+
+    Screened Poisson over the fused surface plus samples of the convex hull of
+    the surface and its shadow on the ground, taken only farther than
+    `gap_voxels` from any fused vertex: the sides and base no photo showed
+    become the hull (a plausible closure), what was seen stays as measured.
+    Faces outside the footprint or below the ground are trimmed. Measured on
+    the 6-photo buddha: silhouette IoU against the head 0.74 (Poisson alone,
+    the top of the head only) -> 0.84.
+    """
+    from scipy.spatial import ConvexHull
+    from scipy.spatial import cKDTree
+
+    voxel = mesh.metadata["voxel"]
+    pts = np.asarray(mesh.vertices)
+    shadow = pts * [1.0, 0.0, 1.0]
+    hull = trimesh.convex.convex_hull(np.concatenate([pts, shadow]))
+    samples, faces = trimesh.sample.sample_surface_even(hull, 40_000, seed=0)
+    tree = cKDTree(pts)
+    # sides and base only: a hull cap over an opening (a bowl's) would be a lid
+    unseen = (tree.query(samples)[0] > gap_voxels * voxel) & (hull.face_normals[faces][:, 1] < 0.5)
+    pc = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.concatenate([pts, samples[unseen]])))
+    pc.normals = o3d.utility.Vector3dVector(
+        np.concatenate([np.array(mesh.vertex_normals), hull.face_normals[faces[unseen]]])
+    )
+    with o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
+        filled, _ = o3d.geometry.TriangleMesh.create_from_point_cloud_poisson(
+            pc, depth=depth, n_threads=2
+        )
+    v = np.asarray(filled.vertices)
+    f = np.asarray(filled.triangles)
+    # distance outside the footprint (a convex polygon: the largest of its edge lines' distances)
+    edges = ConvexHull(pts[:, [0, 2]]).equations
+    outside = (v[:, [0, 2]] @ edges[:, :2].T + edges[:, 2]).max(axis=1)
+    keep = (outside < gap_voxels * voxel) & (v[:, 1] > -voxel)
+    f = f[keep[f].all(axis=1)]
+    colours = mesh.visual.vertex_colors[tree.query(v)[1]]
+    out = trimesh.Trimesh(v, f, vertex_colors=colours, process=True)
+    out.metadata["voxel"] = voxel
+    log.info(
+        "fuse: closed to the ground with %d hull samples -> %d faces",
+        int(unseen.sum()),
+        len(out.faces),
+    )
     return out

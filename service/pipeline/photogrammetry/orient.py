@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 # the ring of camera centres counts as a plane when its thinnest spread is
 # below this share of the next one
 RING_FLATNESS = 0.35
+# a ground plane holds at least this share of the dense points ...
+GROUND_MIN_SHARE = 0.02
+# ... and has at most this share below it (mismatches)
+GROUND_MAX_BELOW = 0.01
 # size given to an object of unknown scale (its largest dimension, metres)
 UNKNOWN_SCALE_SIZE = 0.3
 
@@ -55,10 +59,69 @@ def up_vector(views: list[View]) -> tuple[np.ndarray, str]:
     return cam_up, "camera up vectors"
 
 
-def world_frame(views: list[View]) -> tuple[np.ndarray, dict]:
-    """(4, 4) rigid transform from SfM coordinates to +Y up, object at the origin, first photo at +Z."""
+def ground_plane(
+    points: np.ndarray, centres: np.ndarray, *, tolerance: float, tries: int = 2000, seed: int = 0
+) -> tuple[np.ndarray, float] | None:
+    """The plane the object stands on: (3,) unit normal towards the cameras and offset d (n.x + d = 0).
+
+    RANSAC over (n, 3) dense points for the plane with the most points within
+    `tolerance` that has every camera centre (k, 3) on one side and almost
+    nothing below it (so not a plane through the object). Triples are drawn
+    from one point's neighbourhood: a table is a small share of the points.
+    Returns None without such a plane.
+    """
+    from scipy.spatial import cKDTree
+
+    if len(points) < 100:
+        return None
+    rng = np.random.default_rng(seed)
+    near = cKDTree(points).query(points[rng.choice(len(points), tries)], k=30)[1]
+    pick = near[np.arange(tries)[:, None], rng.integers(0, 30, (tries, 3))]
+    a, b, c = points[pick[:, 0]], points[pick[:, 1]], points[pick[:, 2]]
+    normals = np.cross(b - a, c - a)
+    length = np.linalg.norm(normals, axis=1)
+    best, best_count = None, max(GROUND_MIN_SHARE * len(points), 50)
+    for n, p0, size in zip(normals, a, length):
+        if size < 1e-12:
+            continue
+        n = n / size
+        side = (centres - p0) @ n
+        if not ((side > 3 * tolerance).all() or (side < -3 * tolerance).all()):
+            continue
+        n = n * np.sign(side[0])
+        h = (points - p0) @ n
+        count = int((np.abs(h) < tolerance).sum())
+        if count > best_count and (h < -3 * tolerance).mean() < GROUND_MAX_BELOW:
+            best, best_count = (n, p0), count
+    if best is None:
+        return None
+    n, p0 = best
+    inliers = points[np.abs((points - p0) @ n) < tolerance]
+    # least squares on the inliers, kept facing the cameras
+    mean = inliers.mean(0)
+    refined = np.linalg.svd(inliers - mean)[2][2]
+    refined *= np.sign(refined @ n)
+    log.info("orient: ground plane through %d of %d dense points", len(inliers), len(points))
+    return refined, float(-refined @ mean)
+
+
+def world_frame(
+    views: list[View],
+    *,
+    ground: tuple[np.ndarray, float] | None = None,
+    centre: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict]:
+    """(4, 4) rigid transform from SfM coordinates to +Y up, object at the origin, first photo at +Z.
+
+    Up is the camera ring's axis when the cameras form a ring; else the
+    `ground` plane's normal (n, d) when one was found, with the origin on the
+    plane under `centre`; else the cameras' mean up vector.
+    """
     up, how = up_vector(views)
-    centre = look_at_point(views)
+    centre = look_at_point(views) if centre is None else centre
+    if ground is not None and how != "camera ring":
+        up, how = ground[0], "ground plane"
+        centre = centre - (centre @ up + ground[1]) * up
     front = views[0].centre - centre
     front -= (front @ up) * up
     if np.linalg.norm(front) < 1e-9:
