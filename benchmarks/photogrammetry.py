@@ -90,19 +90,38 @@ def run_case(name: str) -> dict:
 
 
 def picture(row: dict, glb: Path, dst: Path, height: int = 480) -> None:
-    """The result ray-cast (texture colours) from the case's source photo's camera, beside the photo."""
+    """The source photo, the result ray-cast (texture colours) from that photo's camera, and the
+    result from 90 degrees to the side, where the photo says nothing."""
     import trimesh
     from PIL import Image
 
     from tests.pipeline.photogrammetry.truth import render_texture
 
-    render, _ = render_texture(trimesh.load(glb, force="mesh"), row["camera"], height)
+    mesh = trimesh.load(glb, force="mesh")
+    render, _ = render_texture(mesh, row["camera"], height)
+    side, _ = render_texture(mesh, side_camera(mesh, row["camera"]), height)
     h, w = render.shape[:2]
     photo = Image.open(row["source"]).convert("RGB").resize((w, h))
-    sheet = Image.new("RGB", (2 * w, h))
+    sheet = Image.new("RGB", (3 * w, h))
     sheet.paste(photo, (0, 0))
     sheet.paste(Image.fromarray(render), (w, 0))
+    sheet.paste(Image.fromarray(side), (2 * w, 0))
     sheet.save(dst, quality=88)
+
+
+def side_camera(mesh, camera: dict) -> dict:
+    """`camera` turned 90 degrees about the model's vertical axis (+Y) through its centre."""
+    import numpy as np
+
+    M = np.array(camera["world_to_camera"], float)
+    centre = mesh.bounds.mean(axis=0)
+    a = np.radians(90)
+    turn = np.array([[np.cos(a), 0, np.sin(a), 0], [0, 1, 0, 0], [-np.sin(a), 0, np.cos(a), 0], [0, 0, 0, 1]])
+    shift, back = np.eye(4), np.eye(4)
+    shift[:3, 3], back[:3, 3] = -centre, centre
+    # the world turns by -90 degrees about the centre, so the camera sees its side
+    M = M @ back @ np.linalg.inv(turn) @ shift
+    return {**camera, "world_to_camera": M.tolist()}
 
 
 def main(cases: list[str]) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from contextlib import nullcontext
 from collections.abc import Callable
 from typing import Any
 from dataclasses import dataclass
@@ -150,16 +151,23 @@ def write_levels(
     progress(65, "levels")
     with tempfile.TemporaryDirectory(prefix="levels-") as tmp:
         work = Path(tmp)
-        raw = {lv.name: _write_raw(scenes[lv.name], work, lv, copyright, extensions) for lv in todo}
-        progress(75, "compress")
-        # levels that differ only in texture size share one Draco encode;
-        # validator and encoder are separate Node processes: run them side by side
+        # levels that differ only in texture size share one Draco encode; the
+        # encoder (Node) starts as soon as the distinct geometries are written,
+        # and the texture-only variants, the validator and `alongside` run beside it
         shared = _shared_geometry(todo, scenes)
-        pairs = [(raw[lv.name], out_dir / f"{lv.name}.glb") for lv in todo if lv.name not in shared]
-        with start_validation(*raw.values()) as checking, start_draco(pairs) as encoding:
-            done_alongside = alongside() if alongside else None
-            encoding.result()
-            reports = {r["file"]: r for r in checking.result()}
+        # largest texture first, so each smaller one is resized from the last (textures.fit)
+        first = sorted((lv for lv in todo if lv.name not in shared), key=lambda lv: -lv.texture)
+        raw = {lv.name: _write_raw(scenes[lv.name], work, lv, copyright, extensions) for lv in first}
+        progress(75, "compress")
+        pairs = [(raw[lv.name], out_dir / f"{lv.name}.glb") for lv in first]
+        with start_draco(pairs) as encoding, start_validation(*raw.values()) as checking:
+            variants = {lv.name: _write_raw(scenes[lv.name], work, lv, copyright, extensions) for lv in todo if lv.name in shared}
+            with start_validation(*variants.values()) if variants else nullcontext() as checking_variants:
+                done_alongside = alongside() if alongside else None
+                encoding.result()
+                found = checking.result() + (checking_variants.result() if variants else [])
+        raw.update(variants)
+        reports = {r["file"]: r for r in found}
         for name, path in raw.items():
             if reports[path.name]["errors"]:
                 raise InvalidScan(f"validate: {name}.glb has glTF errors: {reports[path.name]['messages'][:2]}")

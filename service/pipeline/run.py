@@ -21,27 +21,37 @@ from service.errors import InvalidMetadata
 from service.pipeline import constants as tol
 from service.pipeline.exchange.archive import collect
 from service.pipeline.manifest import write_manifest
-from service.pipeline.photogrammetry import process_photogrammetry
-from service.pipeline.photos.flat import process_flat
 from service.pipeline.photos.kinds import decide_kind
-from service.pipeline.photos.spin import process_ring
-from service.pipeline.render import make_previews
 from service.pipeline.scan import process_scan
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 
+
+def _lazy(module: str, name: str) -> Callable[..., object]:
+    """A flow or hook imported when first called: photogrammetry alone pulls open3d
+    and pycolmap (0.65 s), which a scan job should not pay for."""
+
+    def call(*args, **kwargs):
+        from importlib import import_module
+
+        return getattr(import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
 # kind -> flow(files, out_dir, *, metadata, options, progress) -> manifest body
 FLOWS: dict[str, Callable[..., dict]] = {"scan": process_scan}
-FLOWS["flat"] = process_flat
-FLOWS["ring"] = process_ring
-FLOWS["photogrammetry"] = process_photogrammetry
+FLOWS["flat"] = _lazy("service.pipeline.photos.flat", "process_flat")
+FLOWS["ring"] = _lazy("service.pipeline.photos.spin", "process_ring")
+FLOWS["photogrammetry"] = _lazy("service.pipeline.photogrammetry", "process_photogrammetry")
 
 # run after the flow, each failure recorded without failing the job
 # (previews: issue 4); name -> hook(out_dir, manifest, *, metadata, options, progress)
 AFTER: dict[str, Callable[..., None]] = {}
-AFTER["previews"] = make_previews
+AFTER["previews"] = _lazy("service.pipeline.render", "make_previews")
 
 DEFAULT_OPTIONS = {
     "max_faces": tol.DEFAULT_MAX_FACES,
