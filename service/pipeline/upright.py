@@ -7,7 +7,7 @@ PLY, OFF, STL, 3MF, E57, XYZ): the axis on whose side the artefact has a
 base to stand on. `orient_up` uses it only when the evidence clearly beats
 the format's convention; a declared axis always wins.
 
-NOTES (2026-11-23, corpus in ../shared/corpus, see docs/scan-pipeline.md)
+NOTES (2026-11-22, corpus in ../shared/corpus, see docs/scan-pipeline.md)
 
 * Candidates are the six axis directions only: scanners and CAD export
   axis-aligned frames, so rotating by other angles would tilt good scans.
