@@ -16,9 +16,11 @@ from service.pipeline.photogrammetry.colmap_dense import cuda_available
 from service.pipeline.run import process
 from tests.pipeline.photogrammetry.synth import bowl
 from tests.pipeline.photogrammetry.synth import camera_eyes
+from tests.pipeline.photogrammetry.synth import truth_colour
 from tests.pipeline.photogrammetry.synth import write_photo_set
 from tests.pipeline.photogrammetry.truth import align
 from tests.pipeline.photogrammetry.truth import chamfer
+from tests.pipeline.photogrammetry.truth import refine
 from tests.pipeline.photogrammetry.truth import render_texture
 from tests.pipeline.photogrammetry.truth import visible_samples
 
@@ -98,6 +100,46 @@ def test_bowl_texture_colour_matches_truth(bowl_job):
     error = np.abs(a - b).mean()
     unrelated = np.abs(a - np.random.default_rng(0).permutation(b)).mean()
     assert error < 0.6 * unrelated, (error, unrelated)
+
+
+def test_bowl_texture_colour_matches_truth_at_matching_points(bowl_job):
+    """The issue's check: aligned to the truth, the result's texture colour near a point is the truth's there.
+
+    A bowl is round, so shape alone leaves its turn about +Y free: the alignment starts from
+    the recovered camera centres fitted onto the true ones, then ICP. Colours are compared as
+    averages over a 1.5 %-of-diagonal neighbourhood on both sides, since the surface is off by
+    ~0.7 % of the diagonal (median), more than the truth texture's finest 4 mm noise.
+    """
+    truth, result, body, _ = bowl_job
+    diag = np.linalg.norm(truth.extents)
+    eyes = camera_eyes(truth, RINGS, SIZE)
+    found = {c["photo"]: np.array(c["world_to_camera"]) for c in body["photogrammetry"]["cameras"]}
+    names = sorted(found)
+    centres = np.array([-found[n][:3, :3].T @ found[n][:3, 3] for n in names])
+    truth_eyes = eyes[[int(n.split("_")[1].split(".")[0]) for n in names]]
+    start = trimesh.registration.procrustes(centres, truth_eyes, reflection=False, scale=True, return_cost=False)
+    tp, tn = visible_samples(truth, eyes, 30000)
+    textured = result.copy()  # trimesh samples colours from a simple material's image
+    textured.visual = trimesh.visual.TextureVisuals(uv=result.visual.uv, image=result.visual.material.baseColorTexture)
+    rp, _, colours = trimesh.sample.sample_surface(textured, 30000, sample_color=True, seed=0)
+    rp = trimesh.transform_points(np.asarray(rp), start)
+    T = refine(rp, tp, np.eye(4))
+    rp = rp @ T[:3, :3].T + T[:3, 3]
+    truth_rgb = truth_colour(tp, tn) * 255
+    result_rgb = np.asarray(colours)[:, :3].astype(float)
+    probes = rp[:: len(rp) // 3000]
+    r = 0.015 * diag
+    got = np.array([result_rgb[i].mean(0) for i in cKDTree(rp).query_ball_point(probes, r)])
+    near = cKDTree(tp).query_ball_point(probes, r)
+    seen = np.array([len(i) > 0 for i in near])
+    assert seen.mean() > 0.8  # most of the result lies on the surface the cameras saw
+    want = np.array([truth_rgb[i].mean(0) for i, ok in zip(near, seen) if ok])
+    got = got[seen]
+    error = np.abs(got - want).mean()
+    unrelated = np.abs(got - np.random.default_rng(0).permutation(want)).mean()
+    assert np.abs(got.mean(0) - want.mean(0)).max() < 8  # no colour cast or exposure shift
+    # measured 6.4 levels against 37 for unrelated points (2026-11-22)
+    assert error < 12 and error < 0.3 * unrelated, (error, unrelated)
 
 
 def test_bowl_manifest_and_progress(bowl_job):

@@ -51,7 +51,12 @@ def align(
         d = tree.query(result[::7] @ T[:3, :3].T)[0].mean()
         if d < best:
             best, best_T = d, T
-    T = best_T
+    return refine(result, truth, best_T, iterations=iterations)
+
+
+def refine(result: np.ndarray, truth: np.ndarray, T: np.ndarray, *, iterations: int = 40) -> np.ndarray:
+    """Rigid ICP from the transform `T`; return the refined (4, 4) transform."""
+    tree = cKDTree(truth)
     for _ in range(iterations):
         moved = result @ T[:3, :3].T + T[:3, 3]
         d, j = tree.query(moved)
