@@ -189,3 +189,24 @@ def test_corpus_scans_without_a_base_keep_the_convention(loaded, rel, reason):
     found = detect_up(scene.meshes, convention=scene.up)
     assert found["up"] == scene.up == "+Y" and not found["detected"]
     assert reason in found["reason"]
+
+
+def test_collada_up_axis_is_read_and_trusted(tmp_path):
+    """trimesh ignores COLLADA's <up_axis>; a Z_UP file must still stand up."""
+    import shutil
+
+    folder = tmp_path / "duck"
+    shutil.copytree(CORPUS / "formats" / "duck-dae", folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    as_y = load(files)
+    assert as_y.up == "+Y" and as_y.info["up_in_file"] is True
+    dae = next(folder.glob("*.dae"))
+    dae.write_text(dae.read_text().replace("<up_axis>Y_UP</up_axis>", "<up_axis>Z_UP</up_axis>"))
+    as_z = load(files)
+    assert as_z.up == "+Z" and as_z.info["up_in_file"] is True
+    y_extents = np.ptp(np.concatenate([m.vertices for m in orient_up(as_y).meshes]), axis=0)
+    z_scene = orient_up(as_z)
+    assert z_scene.info["up_source"] == "file"
+    # +Z turned to +Y: the file's Z extent is now the height, its Y extent the depth
+    z_extents = np.ptp(np.concatenate([m.vertices for m in z_scene.meshes]), axis=0)
+    assert z_extents == pytest.approx(y_extents[[0, 2, 1]], rel=1e-6)

@@ -73,7 +73,26 @@ def load_trimesh(
         raise InvalidScan(f"load: the Draco geometry in {path.name!r} decoded to zeros; re-export it without Draco")
     info = {"source_format": fmt, "source_file": path.name, "up_in_file": fmt in UP_IN_FILE}
     scene = Scene(meshes=meshes, up="+Z" if fmt in Z_UP else "+Y", info=info)
+    if fmt == "dae":
+        collada_asset(path, scene)
     return finish(scene, max_faces=max_faces, max_image_pixels=max_image_pixels)
+
+
+def collada_asset(path: Path, scene: Scene) -> None:
+    """Take a COLLADA file's declared `<up_axis>`, which trimesh does not apply; trusted like glTF's.
+
+    Its `<unit meter=...>` is left alone: the Khronos duck declares centimetres over
+    coordinates that would make it 22 m long (its glTF twin is 1.7 m).
+    """
+    import re
+
+    with open(path, "rb") as f:
+        head = f.read(64 * 1024).decode("utf-8", errors="replace")
+    asset = re.search(r"<asset>(.*?)</asset>", head, re.S)
+    up = asset and re.search(r"<up_axis>\s*([XYZ])_UP\s*</up_axis>", asset.group(1))
+    if up:
+        scene.up = "+" + up.group(1)
+        scene.info["up_in_file"] = True
 
 
 def finish(scene: Scene, *, max_faces: int, max_image_pixels: int) -> Scene:
