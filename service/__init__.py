@@ -9,13 +9,13 @@ previews and AR share links. `create_app()` builds the Flask app.
 from __future__ import annotations
 
 import logging
-
-from flask import Flask
-from flask import jsonify
-from werkzeug.exceptions import HTTPException
+from typing import TYPE_CHECKING
 
 from service.config import Settings
 from service.errors import HeritageError
+
+if TYPE_CHECKING:  # Flask is imported in create_app: job children import `service` and need no web stack
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from `settings`, or from HERITAGE_AR_* variables when None."""
     if settings is None:
         settings = Settings.from_env()
+    from flask import Flask
+
     settings = settings.resolved()
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.from_mapping(
@@ -55,6 +57,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_errors(app: Flask) -> None:
+    from flask import jsonify
+    from werkzeug.exceptions import HTTPException
+
     @app.errorhandler(HeritageError)
     def heritage_error(e: HeritageError):
         return jsonify(error=e.to_dict()), e.status
