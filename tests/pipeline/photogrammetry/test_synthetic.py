@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 from service.pipeline.photogrammetry.colmap_dense import cuda_available
 from service.pipeline.run import process
 from tests.pipeline.photogrammetry.synth import bowl
+from tests.pipeline.photogrammetry.synth import vase
 from tests.pipeline.photogrammetry.synth import camera_eyes
 from tests.pipeline.photogrammetry.synth import truth_colour
 from tests.pipeline.photogrammetry.synth import write_photo_set
@@ -57,6 +58,17 @@ def bowl_job(tmp_path_factory):
     result = trimesh.load(root / "out" / "master.glb", force="mesh")
     body["_photos"] = root / "photos"
     return truth, result, body, stages
+
+
+@pytest.fixture(scope="module")
+def vase_job(tmp_path_factory):
+    """A second object: a closed 16 cm vase with a bulge and a waist, 28 JPEG photos, declared height."""
+    root = tmp_path_factory.mktemp("vase")
+    truth = vase()
+    write_photo_set(truth, root / "photos", rings=RINGS, size=SIZE)
+    metadata = {"title": {"en": "Vase"}, "kind": "photogrammetry", "dimensions": {"height": 16, "unit": "cm"}}
+    body = process([root / "photos"], root / "out", metadata=metadata, options=OPTIONS)
+    return truth, trimesh.load(root / "out" / "master.glb", force="mesh"), body
 
 
 def _aligned(truth, result):
@@ -102,15 +114,15 @@ def test_bowl_texture_colour_matches_truth(bowl_job):
     assert error < 0.6 * unrelated, (error, unrelated)
 
 
-def test_bowl_texture_colour_matches_truth_at_matching_points(bowl_job):
-    """The issue's check: aligned to the truth, the result's texture colour near a point is the truth's there.
+def colour_at_matching_points(truth, result, body) -> tuple[float, float, np.ndarray, float]:
+    """(mean error, error against unrelated points, per-channel mean difference, share of the
+    result on the seen truth) of the result's texture colour against the truth's colour.
 
-    A bowl is round, so shape alone leaves its turn about +Y free: the alignment starts from
+    A round object leaves its turn about +Y free to shape alone, so the alignment starts from
     the recovered camera centres fitted onto the true ones, then ICP. Colours are compared as
-    averages over a 1.5 %-of-diagonal neighbourhood on both sides, since the surface is off by
-    ~0.7 % of the diagonal (median), more than the truth texture's finest 4 mm noise.
+    averages over 1.5 % of the diagonal on both sides: the surface is off by ~0.7 % of the
+    diagonal (median), more than the truth texture's finest 4 mm noise.
     """
-    truth, result, body, _ = bowl_job
     diag = np.linalg.norm(truth.extents)
     eyes = camera_eyes(truth, RINGS, SIZE)
     found = {c["photo"]: np.array(c["world_to_camera"]) for c in body["photogrammetry"]["cameras"]}
@@ -132,13 +144,31 @@ def test_bowl_texture_colour_matches_truth_at_matching_points(bowl_job):
     got = np.array([result_rgb[i].mean(0) for i in cKDTree(rp).query_ball_point(probes, r)])
     near = cKDTree(tp).query_ball_point(probes, r)
     seen = np.array([len(i) > 0 for i in near])
-    assert seen.mean() > 0.8  # most of the result lies on the surface the cameras saw
     want = np.array([truth_rgb[i].mean(0) for i, ok in zip(near, seen) if ok])
     got = got[seen]
-    error = np.abs(got - want).mean()
-    unrelated = np.abs(got - np.random.default_rng(0).permutation(want)).mean()
-    assert np.abs(got.mean(0) - want.mean(0)).max() < 8  # no colour cast or exposure shift
+    error = float(np.abs(got - want).mean())
+    unrelated = float(np.abs(got - np.random.default_rng(0).permutation(want)).mean())
+    return error, unrelated, got.mean(0) - want.mean(0), float(seen.mean())
+
+
+def test_bowl_texture_colour_matches_truth_at_matching_points(bowl_job):
+    """The issue's check: aligned to the truth, the result's texture colour at a point is the truth's there."""
+    truth, result, body, _ = bowl_job
+    error, unrelated, shift, seen = colour_at_matching_points(truth, result, body)
+    assert seen > 0.8  # most of the result lies on the surface the cameras saw
+    assert np.abs(shift).max() < 8  # no colour cast or exposure shift
     # measured 6.4 levels against 37 for unrelated points (2026-11-22)
+    assert error < 12 and error < 0.3 * unrelated, (error, unrelated)
+
+
+def test_vase_geometry_height_and_colour_match_truth(vase_job):
+    truth, result, body = vase_job
+    tp, _, rp = _aligned(truth, result)
+    assert chamfer(rp, tp) <= 0.01 * np.linalg.norm(truth.extents)
+    assert result.extents[1] == pytest.approx(0.16, rel=0.01)
+    assert body["photogrammetry"]["registered"] == 28
+    error, unrelated, shift, seen = colour_at_matching_points(truth, result, body)
+    assert seen > 0.8 and np.abs(shift).max() < 8
     assert error < 12 and error < 0.3 * unrelated, (error, unrelated)
 
 
