@@ -84,7 +84,7 @@ class NodeRun:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-                raise RuntimeError(f"{self.name}: node took over {self.timeout:.0f} s") from None
+                raise RuntimeError(f"{self.name}: node took over {self.timeout:g} s") from None
             self.out.seek(0)
             self.err.seek(0)
             if code != 0:

@@ -88,7 +88,8 @@ def process_photogrammetry(
     from service.pipeline.scan import derive  # scan imports run-level helpers; import late
 
     opts = {k: options.get(k, v) for k, v in DEFAULTS.items()}
-    choose_method(str(opts["dense_method"]))  # a GPU asked for on a CPU server fails before minutes of SfM
+    # resolved here: a GPU asked for on a CPU server fails before minutes of SfM
+    opts["dense_method"] = choose_method(str(opts["dense_method"]))
     work = Path(tempfile.mkdtemp(prefix="heritage-ar-photo-"))
     try:
         scene, facts = reconstruct_scene(
@@ -203,7 +204,7 @@ def reconstruct_scene(
         else {},
         "sfm": sparse.stats,
         "dense": {
-            "method": choose_method(str(opts["dense_method"])),
+            "method": opts["dense_method"],
             "side": int(opts["dense_side"]),
             "planes": int(opts["dense_planes"]),
             "depth_pixels": int(sum((dm.depth > 0).sum() for dm in maps.values())),
@@ -240,7 +241,7 @@ def dense_maps(
     sparse, by_name: dict, opts: dict, tick: Callable[[int, int], None]
 ) -> dict[str, DepthMap]:
     """Undistorted views with filtered depth: COLMAP's PatchMatch on a GPU, else our plane sweep."""
-    if choose_method(str(opts["dense_method"])) == "colmap-cuda":  # pragma: no cover - needs CUDA
+    if opts["dense_method"] == "colmap-cuda":  # pragma: no cover - needs CUDA
         tick(0, 1)
         masks = {n: None if p.mask is None else np.asarray(Image.open(p.mask).convert("L")) for n, p in by_name.items()}
         maps = colmap_depth_maps(
