@@ -147,6 +147,40 @@ def test_ascii_fbx_loads_through_assimp(corpus, tmp_path):
     assert scene.faces == 1000
     check_surface(scene, "texture")
     assert scene.info["converted_with"] == "assimp"
+    # the ASCII GlobalSettings line `P: "UnitScaleFactor", "double", "Number", "", 1` is read
+    assert scene.info["fbx_unit_cm"] == 1.0 and scene.unit == "cm"
+
+
+def _box_fbx(folder, unit_cm: float) -> list:
+    """A binary FBX of a 1 x 2 x 3 unit box with a texture beside it, in the given unit."""
+    from tests.pipeline.fbx_binary import write_fbx
+    from tests.pipeline.scenes import gradient
+
+    box = trimesh.creation.box(extents=[1.0, 2.0, 3.0])
+    box.visual = trimesh.visual.TextureVisuals(uv=np.zeros((len(box.vertices), 2)))
+    gradient(8).save(folder / "t.png")
+    write_fbx(folder / "box.fbx", box, texture="t.png", unit_cm=unit_cm)
+    return [folder / "box.fbx", folder / "t.png"]
+
+
+@pytest.mark.parametrize(("unit_cm", "unit", "metres"), [(100.0, "m", 1.0), (1.0, "cm", 0.01), (2.54, "in", 0.0254)])
+def test_binary_fbx_unit_is_applied(tmp_path, unit_cm, unit, metres):
+    """assimp drops UnitScaleFactor; a box of 1 x 2 x 3 file units must come out in the file's unit."""
+    from service.pipeline import run_recipe
+    from service.pipeline.scan import scan_recipe
+
+    scene = load(_box_fbx(tmp_path, unit_cm))
+    assert scene.unit == unit and scene.warnings == []
+    scene, _ = run_recipe(scene, scan_recipe({}))
+    lo, hi = scene.bounds
+    assert sorted(hi - lo) == pytest.approx([metres, 2 * metres, 3 * metres], rel=1e-5)
+    assert scene.info["scale_source"] == "file unit"
+
+
+def test_binary_fbx_with_an_odd_unit_warns(tmp_path):
+    scene = load(_box_fbx(tmp_path, 7.0))
+    assert scene.unit is None and scene.info["fbx_unit_cm"] == 7.0
+    assert any("FBX unit is 7 cm" in w for w in scene.warnings)
 
 
 @pytest.mark.parametrize("embedded", [pytest.param(False, id="texture-beside"), pytest.param(True, id="texture-embedded")])

@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
+import struct
 import subprocess
 import tempfile
 from pathlib import Path
 
 from service.errors import InvalidScan
 from service.errors import UnsupportedFormat
+from service.pipeline.constants import UNITS
 from service.pipeline.exchange.meshes import load_trimesh
 
 log = logging.getLogger(__name__)
@@ -75,7 +78,47 @@ def load_fbx(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int):
     scene.info.update(
         {"source_format": "fbx", "source_file": path.name, "converted_with": "assimp", "up_in_file": False}
     )
+    # assimp leaves coordinates in the file's unit and drops the unit itself
+    centimetres = unit_scale_factor(path)
+    if centimetres is not None:
+        scene.info["fbx_unit_cm"] = centimetres
+        named = [name for name, metres in UNITS.items() if abs(metres * 100 - centimetres) <= 1e-6 * centimetres]
+        if named:
+            scene.unit = named[0]
+        else:
+            scene.warnings.append(
+                f"load: the FBX unit is {centimetres:g} cm, which is not one we name; declare `unit` or a dimension"
+            )
     return scene
+
+
+def unit_scale_factor(path: Path) -> float | None:
+    """The FBX GlobalSettings `UnitScaleFactor` (centimetres per file unit), ASCII or binary; None if absent.
+
+    Binary: the property is a record of strings ("UnitScaleFactor", "double", "Number", "")
+    and then the value, each with a one-letter type code (S: uint32 length + bytes, D: double).
+    """
+    data = path.read_bytes()
+    if not data.startswith(b"Kaydara FBX Binary"):
+        found = re.search(rb'"UnitScaleFactor"\s*,\s*"double"\s*,\s*"Number"\s*,\s*"[^"]*"\s*,\s*([-+0-9.eE]+)', data)
+        return float(found.group(1)) if found else None
+    at = data.find(b"S" + struct.pack("<I", 15) + b"UnitScaleFactor")
+    if at < 0:
+        return None
+    i = at
+    for _ in range(8):  # the name, up to three more strings, then the number
+        code = data[i : i + 1]
+        if code == b"S":
+            i += 5 + struct.unpack_from("<I", data, i + 1)[0]
+        elif code == b"D":
+            value = struct.unpack_from("<d", data, i + 1)[0]
+            return value if value > 0 else None
+        elif code == b"F":
+            value = struct.unpack_from("<f", data, i + 1)[0]
+            return value if value > 0 else None
+        else:
+            return None
+    return None
 
 
 LOADERS = {"fbx": load_fbx}
