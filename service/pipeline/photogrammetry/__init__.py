@@ -43,6 +43,7 @@ from service.pipeline.photogrammetry.fuse import depth_points
 from service.pipeline.photogrammetry.fuse import poisson_fill
 from service.pipeline.photogrammetry.fuse import tsdf_fuse
 from service.pipeline.photogrammetry.images import DEFAULT_MAX_SIDE
+from service.pipeline.photogrammetry.images import MAX_PHOTOS
 from service.pipeline.photogrammetry.images import MIN_PHOTOS
 from service.pipeline.photogrammetry.images import prepare_photos
 from service.pipeline.photogrammetry.orient import ground_plane
@@ -71,6 +72,7 @@ DEFAULTS = {
     "texture_size": 2048,
     "threads": 2,
     "min_photos": MIN_PHOTOS,  # fewer is refused (research sets with known cameras may lower it)
+    "max_photos": MAX_PHOTOS,  # more is refused before decoding
 }
 
 # plane sweep for views whose neighbours are 40-80 degrees away (few photos
@@ -129,7 +131,11 @@ def reconstruct_scene(
 
     stage(3, "photos")
     photos, prep = prepare_photos(
-        files, work, max_side=int(opts["max_image_side"]), min_photos=int(opts["min_photos"])
+        files,
+        work,
+        max_side=int(opts["max_image_side"]),
+        min_photos=int(opts["min_photos"]),
+        max_photos=int(opts["max_photos"]),
     )
     done("photos")
     stage(8, "features, matching and sparse reconstruction")

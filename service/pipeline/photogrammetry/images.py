@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 PHOTO_EXTS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
 MIN_PHOTOS = 8
+# more is refused before any decoding: matching and texturing time grow with the
+# count, and 200 views of one object are already far more than it needs
+MAX_PHOTOS = 200
 DEFAULT_MAX_SIDE = 1600
 # a photo whose sharpness is below this share of the set's median is blurred
 BLUR_RATIO = 0.3
@@ -92,7 +95,12 @@ def find_photos(files: list[Path]) -> tuple[list[Path], dict[str, Path]]:
 
 
 def prepare_photos(
-    files: list[Path], work: Path, *, max_side: int = DEFAULT_MAX_SIDE, min_photos: int = MIN_PHOTOS
+    files: list[Path],
+    work: Path,
+    *,
+    max_side: int = DEFAULT_MAX_SIDE,
+    min_photos: int = MIN_PHOTOS,
+    max_photos: int = MAX_PHOTOS,
 ) -> tuple[list[Photo], dict]:
     """Decode, orient, downscale and vet the photos of an upload.
 
@@ -109,6 +117,11 @@ def prepare_photos(
         raise InvalidImage(
             f"photos: {len(paths)} photo(s) uploaded, photogrammetry needs at least {min_photos}; "
             "photograph the object all round, about every 10-15 degrees, in two or three rings"
+        )
+    if len(paths) > max_photos:
+        raise InvalidImage(
+            f"photos: {len(paths)} photos uploaded, the limit is {max_photos}; "
+            f"keep about one photo every 10-15 degrees per ring (e.g. one photo in {-(-len(paths) // max_photos)})"
         )
     out = work / "images"
     out.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,15 @@ def test_too_few_photos(tmp_path):
         process([tmp_path / "in"], tmp_path / "out", metadata=META)
 
 
+def test_too_many_photos_are_refused_before_decoding(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"p{i:02d}.jpg").write_bytes(b"not decoded: the count is checked first")
+    with pytest.raises(InvalidImage, match=r"12 photos uploaded, the limit is 10; .*one photo in 2\)"):
+        process([folder], tmp_path / "out", metadata=META, options={"max_photos": 10})
+
+
 def test_duplicates_and_blur_are_dropped_with_reasons(tmp_path):
     paths = _noise_photos(tmp_path / "in", 9)
     Image.open(paths[0]).save(tmp_path / "in" / "p99.jpg")  # a duplicate
