@@ -39,9 +39,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 # node: validators, the vendored viewer, benchmark peers (pinned in package-lock.json)
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+# npm writes node_modules/.package-lock.json last: an emptied or half-made folder reinstalls
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
-  touch node_modules
+  touch node_modules/.package-lock.json
 fi
 if [ -x scripts/vendor-assets.sh ]; then
   scripts/vendor-assets.sh
