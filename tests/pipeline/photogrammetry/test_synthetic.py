@@ -28,7 +28,9 @@ from tests.pipeline.photogrammetry.truth import visible_samples
 pytestmark = pytest.mark.slow  # a full photogrammetry job: minutes on 2 shared cores
 
 RINGS = [(15, 16), (50, 12)]
-SIZE = (640, 480)
+# 0.5 MP: at 640 x 480 the bowl measured 0.84-1.03 % Chamfer between runs (SfM varies), too close
+# to the 1 % bar to be a stable test; at 800 x 600, 0.57-0.76 % (2026-11-22)
+SIZE = (800, 600)
 # small and fast: the test budget is minutes on 2 shared cores
 OPTIONS = {"mesh_faces": 20_000, "texture_size": 1024, "usdz": False}
 
