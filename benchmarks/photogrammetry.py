@@ -9,9 +9,9 @@ height, Chamfer and height error printed), `axe` (corpus socketed axe, 22 x
 `buddha` (corpus, 6 x 2736x1540 PNG, no EXIF, no masks). Each case runs in
 a child process so its peak RSS is its own. Prints a table, writes
 benchmarks/out/photogrammetry.png (stage bars) and, per case,
-benchmarks/out/photogrammetry-<case>.jpg: the result ray-cast from one
-photo's recovered camera (the first; the buddha's face-side photo), beside
-that photo.
+benchmarks/out/photogrammetry-<case>.jpg: one photo (the first; the
+buddha's face-side photo), the result ray-cast from that photo's recovered
+camera, and the result turned 90 degrees about +Y.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from dataclasses import field
 from typing import Mapping
 
 PREFIX = "HERITAGE_AR_"

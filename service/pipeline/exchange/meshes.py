@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -84,8 +85,6 @@ def collada_asset(path: Path, scene: Scene) -> None:
     Its `<unit meter=...>` is left alone: the Khronos duck declares centimetres over
     coordinates that would make it 22 m long (its glTF twin is 1.7 m).
     """
-    import re
-
     with open(path, "rb") as f:
         head = f.read(64 * 1024).decode("utf-8", errors="replace")
     asset = re.search(r"<asset>(.*?)</asset>", head, re.S)
