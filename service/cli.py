@@ -65,16 +65,19 @@ def worker(threads: int | None) -> None:
 
     if settings.auto_migrate:
         db.upgrade(settings.database_url)
+    from service.jobs.webhooks import Dispatcher
+
     ctx = make_context(settings)
     threads = threads or settings.worker_threads
+    Dispatcher(ctx.sessions, settings).start()  # durable webhook deliveries, in either queue mode
     if settings.queue == "celery":
         from service.jobs.celery_app import get_celery
         from service.jobs.celery_app import send
-        from service.jobs.runner import next_queued
+        from service.jobs.runner import all_queued
         from service.jobs.runner import recover
 
         recover(ctx)
-        for job_id in next_queued(ctx, limit=1000):
+        for job_id in all_queued(ctx, limit=100_000):
             send(settings.redis_url, job_id)  # jobs queued while the broker was down
         app = get_celery(settings.redis_url)
         app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={threads}", "-Q", "heritage-ar",
@@ -216,9 +219,14 @@ def webhooks_set(institution: str, url: str) -> None:
     from service import db
     from service.db.queries import get_or_create_institution
 
-    if not url.startswith(("https://", "http://")):
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
+    from service.jobs.webhooks import UnsafeDestination
+    from service.jobs.webhooks import check_url
+
     settings = _settings()
+    try:
+        check_url(url, allow_http=settings.webhook_allow_http)
+    except UnsafeDestination as e:
+        raise click.BadParameter(str(e), param_hint="--url") from None
     db.upgrade(settings.database_url)
     engine = db.make_engine(settings.database_url)
     with Session(engine) as session:

@@ -152,3 +152,7 @@ class QueueFull(HeritageError):
 
     code = "queue_full"
     status = 429
+
+    def __init__(self, message: str, *, retry_after: int = 60, **context: object) -> None:
+        super().__init__(message, **context)
+        self.retry_after = retry_after

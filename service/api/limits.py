@@ -32,6 +32,7 @@ from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
 
 from service.errors import HeritageError
+from service.errors import QueueFull
 
 UPLOAD_PATH = "/api/v1/artefacts"
 PUBLIC_PREFIXES = ("/s/", "/qr/", "/oembed")
@@ -115,6 +116,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.register_error_handler(RateLimited, _rate_limited)
+    app.register_error_handler(QueueFull, _rate_limited)
 
 
 def apply_route_limits(app: Flask) -> None:
@@ -147,7 +149,7 @@ def _too_many(e: RateLimitExceeded):
     return response
 
 
-def _rate_limited(e: RateLimited):
+def _rate_limited(e: RateLimited | QueueFull):
     response = jsonify(error=e.to_dict())
     response.status_code = 429
     response.headers["Retry-After"] = str(e.retry_after)

@@ -1,0 +1,211 @@
+"""
+schemas.py
+----------
+
+Pydantic models of the API's request and response bodies. The OpenAPI
+document (openapi.py) is generated from them, the key and webhook endpoints
+validate their input with them, and the schemathesis test checks that every
+answer of the live app matches them, so the description cannot drift.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+
+Scope = Literal["read", "write", "admin"]
+
+
+class Error(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `rate_limited`, `artefact_not_found`.")
+    message: str = Field(description="What failed and what to do, for people.")
+    details: dict | None = None
+
+
+class ErrorBody(BaseModel):
+    error: Error
+
+
+class Page(BaseModel):
+    page: int = Field(ge=1)
+    per_page: int = Field(ge=1, le=100)
+    total: int = Field(ge=0)
+    pages: int = Field(ge=0)
+
+
+class Derivative(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    url: str
+    bytes: int
+    sha256: str
+    mime: str
+    role: str | None = None
+
+
+class Artefact(BaseModel):
+    id: str
+    status: Literal["queued", "processing", "ready", "failed"]
+    error: Error | dict | None = None
+    kind: str | None = None
+    metadata: dict = Field(description="Catalogue metadata (title, creator, dimensions, licence, ...).")
+    version: int | None = None
+    derivatives: dict[str, Derivative]
+    links: dict[str, str]
+    stats: dict[str, int]
+    creator_kit: dict
+    warnings: list
+    created_at: str
+    updated_at: str
+
+
+class ArtefactList(Page):
+    items: list[Artefact]
+
+
+class UploadAccepted(BaseModel):
+    id: str
+    status: str
+    job_url: str | None = None
+    duplicate: bool = Field(description="True when the same files were uploaded before: nothing new was queued.")
+    links: dict[str, str]
+
+
+class UploadForm(BaseModel):
+    """multipart/form-data: one or more `file` parts and a `metadata` part with JSON."""
+
+    file: list[bytes] = Field(json_schema_extra={"items": {"type": "string", "contentMediaType": "application/octet-stream"}})
+    metadata: str = Field(description='Catalogue metadata as JSON, e.g. {"title": {"vi": "Tượng Phật"}}.')
+
+
+class MetadataPatch(BaseModel):
+    """The catalogue fields to change; others keep their values."""
+
+    model_config = ConfigDict(extra="allow")
+    title: dict[str, str] | None = None
+
+
+class Job(BaseModel):
+    id: str
+    artefact_id: str
+    state: Literal["queued", "running", "done", "failed"]
+    progress: int = Field(ge=0, le=100)
+    stage: str | None = None
+    error: dict | None = None
+    attempts: int
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    links: dict[str, str]
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str | None = Field(default=None, max_length=200)
+    scope: Scope = "write"
+
+
+class Key(BaseModel):
+    id: int
+    prefix: str = Field(description="The key's first characters (`har_...`), to recognise it.")
+    label: str | None = None
+    scope: Scope
+    created_at: str
+    last_used_at: str | None = None
+    revoked_at: str | None = None
+
+
+class KeyCreated(Key):
+    key: str = Field(description="The secret key, shown only in this answer; store it now.")
+
+
+class KeyList(BaseModel):
+    items: list[Key]
+
+
+class JobUsage(BaseModel):
+    queued: int
+    running: int
+    max_queued: int
+    max_running: int
+
+
+class StorageUsage(BaseModel):
+    used_bytes: int
+    quota_bytes: int | None = None
+
+
+class Usage(BaseModel):
+    institution: str
+    jobs: JobUsage
+    storage: StorageUsage
+    rate_limits: dict[str, str]
+
+
+class Delivery(BaseModel):
+    id: str
+    event: str
+    url: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_status: int | None = None
+    last_error: str | None = None
+    created_at: str
+    last_attempt_at: str | None = None
+    next_attempt_at: str | None = None
+    delivered_at: str | None = None
+    payload: dict
+
+
+class DeliveryList(Page):
+    items: list[Delivery]
+
+
+class ListQuery(BaseModel):
+    page: int = Field(default=1, ge=1)
+    per_page: int = Field(default=20, ge=1)
+
+
+class ArtefactListQuery(ListQuery):
+    status: Literal["queued", "processing", "ready", "failed"] | None = None
+
+
+class DeliveryListQuery(ListQuery):
+    state: Literal["pending", "delivered", "failed"] | None = None
+
+
+def _problem(e) -> str:
+    first = e.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+    return f"{where}: {first.get('msg', 'invalid')}"
+
+
+def parse_json(model: type[BaseModel]) -> BaseModel:
+    """The request's JSON body as `model`, or BadRequest saying which field is wrong."""
+    from flask import request
+    from pydantic import ValidationError
+
+    from service.errors import BadRequest
+
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("body: send a JSON object (Content-Type: application/json)")
+    try:
+        return model.model_validate(body)
+    except ValidationError as e:
+        raise BadRequest(f"body: {_problem(e)}") from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    """The query string as `model`, or BadRequest."""
+    from flask import request
+    from pydantic import ValidationError
+
+    from service.errors import BadRequest
+
+    try:
+        return model.model_validate({k: v for k, v in request.args.items() if k in model.model_fields})
+    except ValidationError as e:
+        raise BadRequest(f"query: {_problem(e)}") from None
