@@ -38,6 +38,7 @@ class Operation:
     scope: str | None = "read"  # read | write | admin; None: no key needed
     description: str = ""
     headers: dict[int, dict] = field(default_factory=dict)
+    encoding: dict = field(default_factory=dict)  # multipart parts' content types
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -80,7 +81,7 @@ def _components() -> dict:
 def _parameters(rule, op: Operation, schemas: dict) -> list[dict]:
     params = []
     for conv, name in _CONVERTER.findall(rule.rule):
-        schema = {"type": "integer", "minimum": 0} if conv == "int" else {"type": "string", "minLength": 1}
+        schema = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1} if conv == "int" else {"type": "string", "minLength": 1}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if op.query is not None:
         qs = schemas[op.query.__name__]
@@ -135,8 +136,10 @@ def build(app: Flask) -> dict:
             else:
                 entry["description"] = (entry.get("description", "") + f"\n\nNeeds a key with scope `{op.scope}`.").strip()
             if op.body is not None:
-                entry["requestBody"] = {"required": True, "content": {
-                    op.body_type: {"schema": {"$ref": REF.format(model=op.body.__name__)}}}}
+                media: dict = {"schema": {"$ref": REF.format(model=op.body.__name__)}}
+                if op.encoding:
+                    media["encoding"] = op.encoding
+                entry["requestBody"] = {"required": True, "content": {op.body_type: media}}
             paths.setdefault(path, {})[method.lower()] = entry
     return {
         "openapi": "3.1.0",

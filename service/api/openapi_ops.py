@@ -20,6 +20,7 @@ operation("docs.openapi_json", summary="This OpenAPI document", tag="meta", scop
 operation(
     "artefacts.create_artefact", summary="Upload a scan or photo set with its catalogue metadata", tag="artefacts",
     scope="write", body=s.UploadForm, body_type="multipart/form-data",
+    encoding={"metadata": {"contentType": "application/json"}},
     description="Processing starts in the background; follow `job_url`. Uploading the same files again is "
                 "idempotent: the earlier artefact comes back with `duplicate: true` and 200.",
     responses={202: (s.UploadAccepted, "Stored and queued."), 200: (s.UploadAccepted, "The same files were "

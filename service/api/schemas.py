@@ -10,11 +10,18 @@ answer of the live app matches them, so the description cannot drift.
 
 from __future__ import annotations
 
+from typing import Annotated
 from typing import Literal
 
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
+
+from service.pipeline.constants import UNITS
+from service.pipeline.metadata import CATEGORIES
+from service.pipeline.metadata import FLAT_KINDS
+from service.pipeline.metadata import KINDS
+from service.pipeline.metadata import LICENCES
 
 Scope = Literal["read", "write", "admin"]
 
@@ -73,18 +80,58 @@ class UploadAccepted(BaseModel):
     links: dict[str, str]
 
 
-class UploadForm(BaseModel):
-    """multipart/form-data: one or more `file` parts and a `metadata` part with JSON."""
+Text = Annotated[str, Field(max_length=20000)]
 
-    file: list[bytes] = Field(json_schema_extra={"items": {"type": "string", "contentMediaType": "application/octet-stream"}})
-    metadata: str = Field(description='Catalogue metadata as JSON, e.g. {"title": {"vi": "Tượng Phật"}}.')
+
+class Title(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    vi: str | None = Field(default=None, pattern=r"\S", description="Vietnamese title.")
+    en: str | None = Field(default=None, pattern=r"\S", description="English title.")
+
+
+class Dimensions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unit: Literal[tuple(UNITS)] = "cm"  # type: ignore[valid-type]
+    width: float | None = Field(default=None, gt=0, description="At most 100 m in any unit.")
+    height: float | None = Field(default=None, gt=0)
+    depth: float | None = Field(default=None, gt=0)
 
 
 class MetadataPatch(BaseModel):
-    """The catalogue fields to change; others keep their values."""
+    """Catalogue metadata (pipeline/metadata.py checks it); on PATCH only the fields sent change.
+
+    Fields not listed here are kept as private extras: never published (DESIGN §8).
+    """
 
     model_config = ConfigDict(extra="allow")
-    title: dict[str, str] | None = None
+    title: Title | None = None
+    creator: Text | None = None
+    culture: Text | None = None
+    date: Text | None = None
+    accession_number: Text | None = None
+    attribution: Text | None = None
+    description: Text | None = None
+    dimensions: Dimensions | None = None
+    licence: Literal[tuple(LICENCES)] | None = None  # type: ignore[valid-type]
+    category: Literal[CATEGORIES] | None = None  # type: ignore[valid-type]
+    kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
+    flat_kind: Literal[FLAT_KINDS] | None = None  # type: ignore[valid-type]
+    up_axis: Literal["+X", "-X", "+Y", "-Y", "+Z", "-Z"] | None = None
+    rectify: bool | None = None
+
+
+class Metadata(MetadataPatch):
+    """Catalogue metadata of an upload: a title in vi or en is required."""
+
+    title: Title
+
+
+class UploadForm(BaseModel):
+    """multipart/form-data: one or more `file` parts (a scan, an archive or photos) and a `metadata` part."""
+
+    file: list[bytes] = Field(min_length=1, json_schema_extra={
+        "items": {"type": "string", "contentMediaType": "application/octet-stream"}})
+    metadata: Metadata = Field(description='Catalogue metadata as JSON, e.g. {"title": {"vi": "Tượng Phật"}}.')
 
 
 class Job(BaseModel):

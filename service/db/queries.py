@@ -31,6 +31,7 @@ from service.errors import Unauthorized
 KEY_PREFIX = "har_"
 # each scope includes the ones before it
 SCOPES = ("read", "write", "admin")
+MAX_ID = 2**31 - 1  # integer primary keys are 32-bit in PostgreSQL
 
 # catalogue fields stored in their own columns; everything else goes to `extra`
 _COLUMNS = ("creator", "culture", "date", "accession_number", "licence", "attribution", "category", "description")
@@ -85,6 +86,8 @@ def list_keys(db: Session, institution_id: int) -> list[ApiKey]:
 
 def revoke_key(db: Session, key_id: int, institution_id: int | None = None) -> ApiKey:
     """Revoke a key (idempotent); `institution_id` limits it to one institution's keys."""
+    if not 0 < key_id <= MAX_ID:
+        raise NotFound(f"key {key_id} not found")
     where = [ApiKey.id == key_id]
     if institution_id is not None:
         where.append(ApiKey.institution_id == institution_id)
