@@ -37,6 +37,7 @@ from service.storage import get_store
 bp = Blueprint("artefacts", __name__, url_prefix="/api/v1/artefacts")
 
 STATUSES = ("queued", "processing", "ready", "failed")
+MAX_PAGE = 1_000_000  # beyond it an offset overflows the database's integers
 
 
 def _read_metadata() -> dict:
@@ -113,8 +114,8 @@ def _positive_int(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-        raise BadRequest(f"list: `{name}` must be a whole number from 1, got {raw!r}")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadRequest(f"list: `{name}` must be a whole number from 1 to {MAX_PAGE}, got {raw!r}")
     return int(raw)
 
 

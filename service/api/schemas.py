@@ -211,8 +211,8 @@ class DeliveryList(Page):
 
 
 class ListQuery(BaseModel):
-    page: int = Field(default=1, ge=1)
-    per_page: int = Field(default=20, ge=1)
+    page: int = Field(default=1, ge=1, le=1_000_000)
+    per_page: int = Field(default=20, ge=1, le=1_000_000, description="At most 100 are returned.")
 
 
 class ArtefactListQuery(ListQuery):

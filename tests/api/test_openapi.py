@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from openapi_spec_validator import validate
 from playwright.sync_api import sync_playwright
 
@@ -49,6 +50,7 @@ def test_every_operation_documents_its_errors_and_limits(app):
                 assert {"401", "403"} <= set(op["responses"]), (method, path)
 
 
+@pytest.mark.slow
 def test_reference_page_renders_without_leaving_the_origin(live):
     with sync_playwright() as p:
         browser = launch(p)
