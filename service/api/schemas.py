@@ -216,7 +216,8 @@ class ListQuery(BaseModel):
 
 
 class ArtefactListQuery(ListQuery):
-    status: Literal["queued", "processing", "ready", "failed"] | None = None
+    status: Literal["queued", "processing", "ready", "failed", ""] | None = Field(
+        default=None, description="Only artefacts in this state; empty or absent: all.")
 
 
 class DeliveryListQuery(ListQuery):

@@ -129,3 +129,20 @@ def test_storage_quota_is_enforced_and_visible(make_app):
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "storage_quota_exceeded"
     usage = client.get("/api/v1/usage", headers=key).get_json()
     assert usage["storage"] == {"used_bytes": 0, "quota_bytes": 1024 * 1024}
+
+
+@pytest.mark.integration
+def test_counters_live_in_redis_at_scale(make_app):
+    import random
+
+    import redis
+
+    redis_url = f"redis://127.0.0.1:6379/{random.randint(8, 15)}"
+    app, client = make_app(queue="celery", redis_url=redis_url, ratelimit_public="2/minute")
+    assert app.config["SETTINGS"].ratelimit_storage == redis_url
+    address = {"REMOTE_ADDR": f"192.0.2.{random.randint(1, 254)}"}
+    assert [client.get("/s/x", environ_base=address).status_code for _ in range(3)] == [404, 404, 429]
+    # a second app process on the same Redis sees the same counters
+    _, second = make_app(queue="celery", redis_url=redis_url, ratelimit_public="2/minute")
+    assert second.get("/s/x", environ_base=address).status_code == 429
+    assert any(b"heritage-ar" in k for k in redis.Redis.from_url(redis_url).keys("*"))
