@@ -1,4 +1,4 @@
-"""Schemathesis against the live app (WSGI): every operation, generated valid and invalid requests.
+"""Schemathesis against the live app (WSGI): every operation with generated valid and invalid requests, and workflows.
 
 0 server errors and every answer conforms to the OpenAPI document (status, headers, content type, body).
 The default run keeps to SCHEMATHESIS_EXAMPLES cases per operation (about a minute in all); the long run:
@@ -7,6 +7,7 @@ The default run keeps to SCHEMATHESIS_EXAMPLES cases per operation (about a minu
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -25,6 +26,7 @@ from service.config import Settings
 from service.db import make_engine
 from service.db.queries import create_key
 from tests.conftest import _stop
+from tests.fixtures import textured_obj_zip
 
 METADATA_BODIES = {"POST /api/v1/artefacts", "PATCH /api/v1/artefacts/{artefact_id}"}
 EXAMPLES = int(os.environ.get("HERITAGE_AR_SCHEMATHESIS_EXAMPLES", "25"))
@@ -41,6 +43,11 @@ def api_app(tmp_path):
         app.config["TEST_KEY"] = create_key(db, "Bảo tàng Lịch sử Quốc gia", scope="admin")
         db.commit()
     engine.dispose()
+    client = app.test_client()  # one artefact and its job, so workflows have something to follow
+    with open(textured_obj_zip(tmp_path / "box.zip"), "rb") as f:
+        r = client.post("/api/v1/artefacts", headers={"Authorization": f"Bearer {app.config['TEST_KEY']}"},
+                        data={"file": (f, "box.zip"), "metadata": json.dumps({"title": {"en": "Box"}})})
+    assert r.status_code == 202
     yield app
     _stop(app)
 
@@ -78,3 +85,13 @@ def test_api_conforms_to_its_openapi_document(api_app, mode):
     assert len(calls) >= 5 * len(ops)
     if mode == GenerationMode.POSITIVE:
         assert {200, 201, 202} <= set(calls)  # the key works: generated requests get past authentication
+
+
+def test_api_workflows_conform(api_app):
+    """Stateful: sequences of calls along the links schemathesis infers (list -> read, patch, delete; create -> revoke)."""
+    config = SchemathesisConfig.from_dict({"auth": {"openapi": {"bearerKey": {"bearer": api_app.config["TEST_KEY"]}}}})
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app, config=config)
+    machine = schema.as_state_machine()
+    assert len([r for r in dir(machine) if "api_v1" in r]) >= 4  # transitions between operations were found
+    machine.run(settings=hypothesis_settings(max_examples=EXAMPLES * 2, stateful_step_count=6, deadline=None,
+                                             database=None, suppress_health_check=list(HealthCheck)))
