@@ -59,7 +59,7 @@ _RATE_HEADERS = {
 
 
 def operation(endpoint: str, **spec) -> None:
-    """Describe the view `endpoint` (blueprint.function) for the document."""
+    """Describe the view `endpoint` (blueprint.function), or "METHOD /api/v1/path/{param}", for the document."""
     OPERATIONS[endpoint] = Operation(**spec)
 
 
@@ -117,11 +117,13 @@ def build(app: Flask) -> dict:
     schemas = _components()
     paths: dict = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        op = OPERATIONS.get(rule.endpoint)
-        if not rule.rule.startswith(API_PREFIX) or op is None:
+        if not rule.rule.startswith(API_PREFIX):
             continue
         path = _CONVERTER.sub(r"{\2}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            op = OPERATIONS.get(rule.endpoint) or OPERATIONS.get(f"{method} {path}")
+            if op is None:
+                continue
             entry: dict = {
                 "operationId": rule.endpoint.replace(".", "_"),
                 "summary": op.summary,

@@ -57,3 +57,10 @@ operation("webhooks.get_view", summary="One webhook delivery", tag="webhooks",
 operation("webhooks.resend", summary="Send a delivery's event again", tag="webhooks", scope="write",
           responses={202: (s.Delivery, "A new pending delivery."), 404: (s.ErrorBody, "No such delivery."),
                      409: (s.ErrorBody, "The institution has no webhook URL.")})
+
+# routes of other modules, described by path: daily statistics (delivery issue's contract)
+operation("GET /api/v1/artefacts/{artefact_id}/stats", summary="Daily views, loads, AR launches, QR scans, embeds of "
+          "an artefact", tag="stats", query=s.StatsQuery,
+          responses={200: (s.ArtefactStats, "One entry per day."), 404: (s.ErrorBody, "No such artefact.")})
+operation("GET /api/v1/stats", summary="Daily counts over all the institution's artefacts", tag="stats",
+          query=s.StatsQuery, responses={200: (s.Stats, "One entry per day.")})

@@ -10,6 +10,7 @@ answer of the live app matches them, so the description cannot drift.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 from typing import Literal
 
@@ -208,6 +209,35 @@ class Delivery(BaseModel):
 
 class DeliveryList(Page):
     items: list[Delivery]
+
+
+class StatsQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: dt.date | None = Field(default=None, alias="from", description="First day, YYYY-MM-DD (UTC).")
+    to: dt.date | None = Field(default=None, description="Last day, YYYY-MM-DD (UTC).")
+
+
+class DayCounts(BaseModel):
+    date: str
+    view: int
+    load: int
+    ar: int
+    qr: int
+    embed: int
+
+
+class Stats(BaseModel):
+    """Daily counts of an institution's artefacts (the delivery issue's contract)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    from_: str = Field(alias="from")
+    to: str
+    series: list[DayCounts]
+    totals: dict[str, int]
+
+
+class ArtefactStats(Stats):
+    artefact_id: str
 
 
 class ListQuery(BaseModel):

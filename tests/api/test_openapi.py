@@ -41,6 +41,13 @@ def test_a_route_without_a_description_is_reported(app):
     assert "/api/v1/undocumented" not in build(app)["paths"]  # so the test above would fail for it
 
 
+def test_routes_of_other_modules_are_described_by_path(app):
+    app.add_url_rule("/api/v1/stats", "stats_elsewhere", lambda: "")
+    op = build(app)["paths"]["/api/v1/stats"]["get"]
+    assert [p["name"] for p in op["parameters"]] == ["from", "to"]
+    assert op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Stats")
+
+
 def test_every_operation_documents_its_errors_and_limits(app):
     for path, ops in build(app)["paths"].items():
         for method, op in ops.items():
