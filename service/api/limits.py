@@ -20,6 +20,7 @@ how many proxies in front may be believed about X-Forwarded-For.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
@@ -33,6 +34,8 @@ from limits import parse_many
 
 from service.errors import HeritageError
 from service.errors import QueueFull
+
+log = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/api/v1/artefacts"
 PUBLIC_PREFIXES = ("/s/", "/qr/", "/oembed")
@@ -112,6 +115,7 @@ def init_app(app: Flask) -> None:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage,
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_KEY_PREFIX="heritage-ar",
+        RATELIMIT_SWALLOW_ERRORS=True,  # storage down (Redis): serve unlimited and log, rather than fail requests
     )
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, _too_many)
@@ -169,8 +173,13 @@ def check_auth_failures() -> None:
         return
     address = client_address()
     for item in _auth_items():
-        if not limiter.limiter.test(item, "auth-failures", address):
-            reset, _ = limiter.limiter.get_window_stats(item, "auth-failures", address)
+        try:
+            allowed = limiter.limiter.test(item, "auth-failures", address)
+            reset = None if allowed else limiter.limiter.get_window_stats(item, "auth-failures", address)[0]
+        except Exception:  # noqa: BLE001 - limit storage down: let the request through, like the other limits
+            log.warning("limits: storage unreachable, auth failures not checked", exc_info=True)
+            return
+        if reset is not None:
             raise RateLimited(f"auth: too many failed attempts from this address (limit {item}); wait and retry",
                               retry_after=_retry_after(reset))
 
@@ -179,5 +188,8 @@ def record_auth_failure() -> None:
     """Count one failed authentication for this address."""
     if not current_app.config["SETTINGS"].ratelimit_enabled:
         return
-    for item in _auth_items():
-        limiter.limiter.hit(item, "auth-failures", client_address())
+    try:
+        for item in _auth_items():
+            limiter.limiter.hit(item, "auth-failures", client_address())
+    except Exception:  # noqa: BLE001 - see check_auth_failures
+        log.warning("limits: storage unreachable, auth failure not counted", exc_info=True)

@@ -146,3 +146,11 @@ def test_counters_live_in_redis_at_scale(make_app):
     _, second = make_app(queue="celery", redis_url=redis_url, ratelimit_public="2/minute")
     assert second.get("/s/x", environ_base=address).status_code == 429
     assert any(b"heritage-ar" in k for k in redis.Redis.from_url(redis_url).keys("*"))
+
+
+def test_requests_are_served_when_the_limit_storage_is_down(make_app, caplog):
+    app, client = make_app(ratelimit_storage="redis://127.0.0.1:9/0", ratelimit_public="1/minute")
+    assert [client.get("/s/x").status_code for _ in range(2)] == [404, 404]
+    assert client.get("/api/v1/artefacts", headers=bearer("har_wrong")).status_code == 401
+    assert client.get("/api/v1/artefacts", headers=bearer(make_key(app))).status_code == 200
+    assert "limits: storage unreachable" in caplog.text
