@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 
 MV_VERSION=4.4.0        # @google/model-viewer: keep in step with package.json
 THREE_VERSION=0.183.2   # three: the Draco decoder and Basis transcoder model-viewer's loaders expect
+SWAGGER_VERSION=5.32.0  # swagger-ui-dist: the /api/docs reference page (service/api/docs.py SWAGGER_VERSION)
 
 version_of() { node -p "require('./node_modules/$1/package.json').version" 2>/dev/null || echo missing; }
-for pair in "@google/model-viewer=$MV_VERSION" "three=$THREE_VERSION"; do
+for pair in "@google/model-viewer=$MV_VERSION" "three=$THREE_VERSION" "swagger-ui-dist=$SWAGGER_VERSION"; do
   pkg=${pair%%=*}; want=${pair#*=}; have=$(version_of "$pkg")
   if [ "$have" != "$want" ]; then
     echo "vendor-assets: node_modules has $pkg $have, expected $want; run 'npm ci' first" >&2
@@ -22,7 +23,8 @@ OUT=assets/vendor
 MV_DIR=model-viewer-$MV_VERSION
 DRACO_DIR=draco-three-$THREE_VERSION
 BASIS_DIR=basis-three-$THREE_VERSION
-mkdir -p "$OUT/$MV_DIR" "$OUT/$DRACO_DIR" "$OUT/$BASIS_DIR"
+SWAGGER_DIR=swagger-ui-$SWAGGER_VERSION
+mkdir -p "$OUT/$MV_DIR" "$OUT/$DRACO_DIR" "$OUT/$BASIS_DIR" "$OUT/$SWAGGER_DIR"
 
 copy() {  # copy SRC DST only when the bytes differ (keeps mtimes, so reruns are no-ops)
   if ! cmp -s "$1" "$2"; then cp "$1" "$2"; echo "vendor-assets: $2"; fi
@@ -38,9 +40,12 @@ copy node_modules/three/examples/jsm/libs/draco/README.md "$OUT/$DRACO_DIR/READM
 for f in basis_transcoder.js basis_transcoder.wasm; do copy "$BASIS/$f" "$OUT/$BASIS_DIR/$f"; done
 copy node_modules/three/LICENSE "$OUT/$BASIS_DIR/LICENSE.three"
 copy "$BASIS/README.md" "$OUT/$BASIS_DIR/README.md"
+for f in swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE; do
+  copy "node_modules/swagger-ui-dist/$f" "$OUT/$SWAGGER_DIR/$f"
+done
 
 # gzip copies served to browsers that accept them (-n: no name/time, so the output is reproducible)
-for f in "$OUT"/*/*.js "$OUT"/*/*.wasm; do
+for f in "$OUT"/*/*.js "$OUT"/*/*.wasm "$OUT"/*/*.css; do
   if [ ! -f "$f.gz" ] || [ "$f" -nt "$f.gz" ]; then gzip -9 -n -c "$f" > "$f.gz"; fi
 done
 

@@ -65,16 +65,19 @@ def worker(threads: int | None) -> None:
 
     if settings.auto_migrate:
         db.upgrade(settings.database_url)
+    from service.jobs.webhooks import Dispatcher
+
     ctx = make_context(settings)
     threads = threads or settings.worker_threads
+    Dispatcher(ctx.sessions, settings).start()  # durable webhook deliveries, in either queue mode
     if settings.queue == "celery":
         from service.jobs.celery_app import get_celery
         from service.jobs.celery_app import send
-        from service.jobs.runner import next_queued
+        from service.jobs.runner import all_queued
         from service.jobs.runner import recover
 
         recover(ctx)
-        for job_id in next_queued(ctx, limit=1000):
+        for job_id in all_queued(ctx, limit=100_000):
             send(settings.redis_url, job_id)  # jobs queued while the broker was down
         app = get_celery(settings.redis_url)
         app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={threads}", "-Q", "heritage-ar",
@@ -143,23 +146,60 @@ def keys() -> None:
     """API keys."""
 
 
-@keys.command("create")
-@click.option("--institution", required=True, help="Institution name (created if new).")
-@click.option("--label", default=None, help="What the key is for.")
-def keys_create(institution: str, label: str | None) -> None:
-    """Create an API key and print it (only its hash is stored)."""
-    settings = _settings()
+def _session():
+    """A database session on the configured database (migrated first)."""
     from sqlalchemy.orm import Session
 
     from service import db
+
+    settings = _settings()
+    db.upgrade(settings.database_url)
+    return Session(db.make_engine(settings.database_url))
+
+
+@keys.command("create")
+@click.option("--institution", required=True, help="Institution name (created if new).")
+@click.option("--label", default=None, help="What the key is for.")
+@click.option("--scope", type=click.Choice(["read", "write", "admin"]), default="write", show_default=True,
+              help="read: GET only; write: also uploads and edits; admin: also manages keys.")
+def keys_create(institution: str, label: str | None, scope: str) -> None:
+    """Create an API key and print it (only its hash is stored)."""
     from service.db.queries import create_key
 
-    db.upgrade(settings.database_url)
-    engine = db.make_engine(settings.database_url)
-    with Session(engine) as session:
-        raw = create_key(session, institution, label=label)
+    with _session() as session:
+        raw = create_key(session, institution, label=label, scope=scope)
         session.commit()
     click.echo(raw)
+
+
+@keys.command("list")
+@click.option("--institution", required=True, help="Institution name.")
+def keys_list(institution: str) -> None:
+    """List an institution's keys: id, prefix, scope, label, created, last used, revoked."""
+    from service.db.queries import find_institution
+    from service.db.queries import list_keys
+
+    def when(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    with _session() as session:
+        inst = find_institution(session, institution)
+        click.echo(f"{'id':>5}  {'prefix':<12}  {'scope':<5}  {'created':<16}  {'last used':<16}  {'revoked':<16}  label")
+        for k in list_keys(session, inst.id):
+            click.echo(f"{k.id:>5}  {k.prefix:<12}  {k.scope:<5}  {when(k.created_at):<16}  "
+                       f"{when(k.last_used_at):<16}  {when(k.revoked_at):<16}  {k.label or ''}")
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+def keys_revoke(key_id: int) -> None:
+    """Revoke a key by id (from `keys list`); requests with it get 401 at once."""
+    from service.db.queries import revoke_key
+
+    with _session() as session:
+        key = revoke_key(session, key_id)
+        session.commit()
+        click.echo(f"revoked key {key.id} ({key.prefix}...)")
 
 
 @cli.group()
@@ -179,9 +219,14 @@ def webhooks_set(institution: str, url: str) -> None:
     from service import db
     from service.db.queries import get_or_create_institution
 
-    if not url.startswith(("https://", "http://")):
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--url")
+    from service.jobs.webhooks import UnsafeDestination
+    from service.jobs.webhooks import check_url
+
     settings = _settings()
+    try:
+        check_url(url, allow_http=settings.webhook_allow_http)
+    except UnsafeDestination as e:
+        raise click.BadParameter(str(e), param_hint="--url") from None
     db.upgrade(settings.database_url)
     engine = db.make_engine(settings.database_url)
     with Session(engine) as session:

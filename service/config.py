@@ -64,6 +64,22 @@ class Settings:
     video_overlay: bool = True  # title, institution, licence and hashtags on the turntable
     page_size: int = 20
 
+    # abuse resistance (docs/api.md): limits are "N/second|minute|hour|day", joined with ";" for several
+    ratelimit_enabled: bool = True
+    ratelimit_storage: str = ""  # limits storage URI; default memory://, or redis_url with the celery queue
+    ratelimit_api_read: str = "1200/minute"  # per API key: GET and HEAD under /api/v1
+    ratelimit_api_write: str = "120/minute"  # per API key: PATCH, PUT, DELETE, POST other than uploads
+    ratelimit_api_upload: str = "600/hour"  # per API key: POST /api/v1/artefacts
+    ratelimit_public: str = "300/minute"  # per client address: /s/, /qr/, /oembed
+    ratelimit_beacon: str = "60/minute"  # per client address: /b/ beacons
+    ratelimit_auth_failures: str = "20/minute"  # per client address: requests with a bad key
+    trusted_proxies: int = 0  # reverse proxies in front; >0 trusts that many X-Forwarded-For hops
+    max_running_jobs: int = 2  # per institution: jobs processed at once
+    max_queued_jobs: int = 1000  # per institution: jobs waiting; uploads beyond it get 429
+    storage_quota_mb: int = 51200  # per institution: originals + derivatives; 0 = no quota
+    webhook_allow_http: bool = False  # accept http:// webhook URLs (development only)
+    webhook_allow_private: bool = False  # deliver to loopback, link-local and private addresses
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Build settings from `HERITAGE_AR_*` variables, falling back to defaults."""
@@ -88,6 +104,8 @@ class Settings:
             raise ValueError(f"HERITAGE_AR_STORAGE: unknown backend {out.storage!r}; use 'local' or 's3'")
         if out.queue not in ("inline", "celery"):
             raise ValueError(f"HERITAGE_AR_QUEUE: unknown queue {out.queue!r}; use 'inline' or 'celery'")
+        if not out.ratelimit_storage:
+            out.ratelimit_storage = out.redis_url if out.queue == "celery" else "memory://"
         return out
 
 

@@ -131,3 +131,28 @@ class UploadRejected(HeritageError):
     """The server refused a batch upload (4xx); retrying the same request will not help."""
 
     code = "upload_rejected"
+
+
+class Forbidden(HeritageError):
+    """The key is valid but its scope does not allow this."""
+
+    code = "insufficient_scope"
+    status = 403
+
+
+class QuotaExceeded(HeritageError):
+    """An institution's storage quota would be exceeded; free space or ask the operator."""
+
+    code = "storage_quota_exceeded"
+    status = 403
+
+
+class QueueFull(HeritageError):
+    """An institution has as many jobs waiting as it may; retry when some have run."""
+
+    code = "queue_full"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int = 60, **context: object) -> None:
+        super().__init__(message, **context)
+        self.retry_after = retry_after

@@ -38,7 +38,7 @@ def seed_demo(settings: Settings) -> list[str]:
         if key_file.exists():
             key = key_file.read_text().strip()
         else:
-            key = create_key(db, DEMO, label="demo")
+            key = create_key(db, DEMO, label="demo", scope="admin")
             key_file.parent.mkdir(parents=True, exist_ok=True)
             key_file.write_text(key + "\n")
             key_file.chmod(0o600)

@@ -51,6 +51,9 @@ def _stop(app) -> None:
     runner = app.extensions.get("runner")
     if runner is not None:
         runner.stop()
+    dispatcher = app.extensions.get("webhooks")
+    if dispatcher is not None:
+        dispatcher.stop()
     app.extensions["db_engine"].dispose()
 
 

@@ -13,10 +13,13 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from service.api import artefacts
+    from service.api import docs
     from service.api import files
     from service.api import health
     from service.api import jobs
+    from service.api import keys
     from service.api import viewer
+    from service.api import webhooks
 
-    for module in (health, artefacts, jobs, files, viewer):
+    for module in (health, artefacts, jobs, keys, webhooks, docs, files, viewer):
         app.register_blueprint(module.bp)

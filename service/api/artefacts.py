@@ -28,6 +28,7 @@ from service.db.queries import set_metadata
 from service.errors import BadRequest
 from service.errors import InvalidMetadata
 from service.jobs import enqueue
+from service.jobs.fair import check_upload
 from service.jobs.submit import submit
 from service.pipeline.metadata import validate_metadata
 from service.storage import derivative_prefix
@@ -36,6 +37,7 @@ from service.storage import get_store
 bp = Blueprint("artefacts", __name__, url_prefix="/api/v1/artefacts")
 
 STATUSES = ("queued", "processing", "ready", "failed")
+MAX_PAGE = 1_000_000  # beyond it an offset overflows the database's integers
 
 
 def _read_metadata() -> dict:
@@ -55,6 +57,7 @@ def _read_metadata() -> dict:
 @require_key
 def create_artefact():
     """Upload files and catalogue metadata; processing starts in the background."""
+    check_upload(get_db(), g.institution.id, current_app.config["SETTINGS"], request.content_length or 0)
     parts = request.files.getlist("file")
     if not parts:
         raise BadRequest("upload: no `file` part; send the scan (or an archive) as multipart field `file`")
@@ -111,8 +114,8 @@ def _positive_int(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadRequest(f"list: `{name}` must be a whole number from 1, got {raw!r}")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadRequest(f"list: `{name}` must be a whole number from 1 to {MAX_PAGE}, got {raw!r}")
     return int(raw)
 
 

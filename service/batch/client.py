@@ -165,10 +165,11 @@ class Api:
             return None
 
     def _retry(self, what: str, send: Callable[[], requests.Response]) -> requests.Response:
-        last = ""
+        last, asked = "", 0.0
         for attempt in range(self.retries + 1):
             if attempt:
                 wait = min(60.0, self.backoff * 2 ** (attempt - 1)) * random.uniform(0.75, 1.25)
+                wait = max(wait, min(asked, 300.0))  # a 429's Retry-After, within reason
                 log.info("%s: %s; retry %d/%d in %.1f s", what, last, attempt, self.retries, wait)
                 time.sleep(wait)
             try:
@@ -178,6 +179,8 @@ class Api:
                 continue
             if response.status_code in RETRY_STATUS:
                 last = f"server answered {response.status_code}"
+                retry_after = response.headers.get("Retry-After", "")
+                asked = float(retry_after) if retry_after.isdigit() else 0.0
                 continue
             return response
         raise ServerUnreachable(f"{what}: gave up after {self.retries + 1} attempts ({last}); check the network "

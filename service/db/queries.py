@@ -24,10 +24,14 @@ from service.db.models import Job
 from service.db.models import Version
 from service.db.models import utcnow
 from service.errors import ArtefactNotFound
+from service.errors import BadRequest
 from service.errors import NotFound
 from service.errors import Unauthorized
 
 KEY_PREFIX = "har_"
+# each scope includes the ones before it
+SCOPES = ("read", "write", "admin")
+MAX_ID = 2**31 - 1  # integer primary keys are 32-bit in PostgreSQL
 
 # catalogue fields stored in their own columns; everything else goes to `extra`
 _COLUMNS = ("creator", "culture", "date", "accession_number", "licence", "attribution", "category", "description")
@@ -46,22 +50,60 @@ def get_or_create_institution(db: Session, name: str) -> Institution:
     return inst
 
 
-def create_key(db: Session, institution_name: str, *, label: str | None = None) -> str:
+def create_key(db: Session, institution_name: str, *, label: str | None = None, scope: str = "write") -> str:
     """Create an API key for an institution (created if new); return the raw key, shown once."""
-    inst = get_or_create_institution(db, institution_name)
+    return issue_key(db, get_or_create_institution(db, institution_name), label=label, scope=scope)[1]
+
+
+def issue_key(db: Session, inst: Institution, *, label: str | None, scope: str) -> tuple[ApiKey, str]:
+    """(the new key's row, the raw key). The raw key is shown once; only its hash is stored."""
+    if scope not in SCOPES:
+        raise BadRequest(f"keys: unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
-    db.add(ApiKey(institution_id=inst.id, prefix=raw[:12], key_hash=hash_key(raw), label=label))
+    key = ApiKey(institution_id=inst.id, prefix=raw[:12], key_hash=hash_key(raw), label=label, scope=scope)
+    db.add(key)
     db.flush()
-    return raw
+    return key, raw
+
+
+def key_for_raw(db: Session, raw: str) -> ApiKey:
+    """The live key row for a raw API key (last use recorded), or Unauthorized. Revoked keys fail at once."""
+    key = db.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw), ApiKey.revoked_at.is_(None)))
+    if key is None:
+        raise Unauthorized("auth: the API key is not valid or was revoked; create one with `heritage-ar keys create`")
+    key.last_used_at = utcnow()
+    return key
 
 
 def institution_for_key(db: Session, raw: str) -> Institution:
     """The institution a raw API key belongs to, or Unauthorized."""
-    key = db.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw), ApiKey.revoked_at.is_(None)))
+    return key_for_raw(db, raw).institution
+
+
+def list_keys(db: Session, institution_id: int) -> list[ApiKey]:
+    return list(db.scalars(select(ApiKey).where(ApiKey.institution_id == institution_id).order_by(ApiKey.id)))
+
+
+def revoke_key(db: Session, key_id: int, institution_id: int | None = None) -> ApiKey:
+    """Revoke a key (idempotent); `institution_id` limits it to one institution's keys."""
+    if not 0 < key_id <= MAX_ID:
+        raise NotFound(f"key {key_id} not found")
+    where = [ApiKey.id == key_id]
+    if institution_id is not None:
+        where.append(ApiKey.institution_id == institution_id)
+    key = db.scalar(select(ApiKey).where(*where))
     if key is None:
-        raise Unauthorized("auth: the API key is not valid; create one with `heritage-ar keys create`")
-    key.last_used_at = utcnow()
-    return key.institution
+        raise NotFound(f"key {key_id} not found")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    return key
+
+
+def find_institution(db: Session, name: str) -> Institution:
+    inst = db.scalar(select(Institution).where(Institution.name == name))
+    if inst is None:
+        raise NotFound(f"institution {name!r} not found")
+    return inst
 
 
 def set_metadata(artefact: Artefact, md: dict, *, partial: bool = False) -> None:

@@ -75,4 +75,7 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["job_context"] = ctx
     if settings.queue == "inline" and settings.start_worker:
+        from service.jobs.webhooks import Dispatcher
+
         app.extensions["runner"] = InlineRunner(ctx, threads=settings.worker_threads).start()
+        app.extensions["webhooks"] = Dispatcher(ctx.sessions, settings).start()

@@ -33,9 +33,16 @@ def make_celery(redis_url: str) -> Celery:
 
     @app.task(name="heritage_ar.process_job", bind=True, max_retries=3, default_retry_delay=10)
     def process_job(self, job_id: str) -> str:
+        # one message = one job run, but the fairest queued job first (fair.py); `job_id` is the fallback
         from service.jobs.execute import run_job
+        from service.jobs.runner import next_queued
 
-        return run_job(_context(), job_id)
+        ctx = _context()
+        for candidate in [*next_queued(ctx), job_id]:
+            state = run_job(ctx, candidate)
+            if state != "skipped":
+                return state
+        return "skipped"
 
     return app
 

@@ -32,7 +32,7 @@ from service.db.models import utcnow
 from service.db.queries import metadata_of
 from service.errors import HeritageError
 from service.jobs.sandbox import run_child
-from service.jobs.webhooks import send_later
+from service.jobs.webhooks import record as record_webhook
 from service.pipeline.manifest import MANIFEST
 from service.pipeline.manifest import mime_of
 from service.pipeline.manifest import read_manifest
@@ -186,9 +186,8 @@ def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict])
             artefact.current_version = max(artefact.current_version or 0, version.number)
         job.state, job.progress, job.stage, job.finished_at = "done", 100, "done", utcnow()
         job.error_code = job.error_message = None
-        event = _event("artefact.ready", artefact, version, job)
-        hook = (artefact.institution.webhook_url, artefact.institution.webhook_secret)
-    send_later(*hook, event)
+        # the delivery row commits with the outcome: a restart cannot lose it (webhooks.py sends it)
+        record_webhook(db, artefact.institution, _event("artefact.ready", artefact, version, job))
 
 
 def _fail(ctx: JobContext, job_id: str, code: str, message: str) -> None:
@@ -201,9 +200,7 @@ def _fail(ctx: JobContext, job_id: str, code: str, message: str) -> None:
         version.status, version.error_code, version.error_message = "failed", code, message
         # an artefact with an earlier good version keeps showing it
         artefact.status = "ready" if artefact.current_version else "failed"
-        event = _event("artefact.failed", artefact, version, job)
-        hook = (artefact.institution.webhook_url, artefact.institution.webhook_secret)
-    send_later(*hook, event)
+        record_webhook(db, artefact.institution, _event("artefact.failed", artefact, version, job))
     log.info("job %s: failed: %s: %s", job_id, code, message)
 
 

@@ -27,6 +27,7 @@ from service.db.models import utcnow
 from service.jobs.execute import HEARTBEAT_SECONDS
 from service.jobs.execute import JobContext
 from service.jobs.execute import run_job
+from service.jobs.fair import fair_order
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,13 @@ def recover(ctx: JobContext) -> int:
 
 
 def next_queued(ctx: JobContext, limit: int = 5) -> list[str]:
+    """Queued jobs to try next, one per institution, fairest institution first (fair.py)."""
+    with session_scope(ctx.sessions) as db:
+        return fair_order(db, max_running=ctx.settings.max_running_jobs, limit=limit)
+
+
+def all_queued(ctx: JobContext, limit: int = 1000) -> list[str]:
+    """Every queued job id, oldest first (to resend to the broker after an outage)."""
     with session_scope(ctx.sessions) as db:
         return list(db.scalars(select(Job.id).where(Job.state == "queued").order_by(Job.created_at).limit(limit)))
 
