@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 
 MV_VERSION=4.4.0        # @google/model-viewer: keep in step with package.json
 THREE_VERSION=0.183.2   # three: the Draco decoder and Basis transcoder model-viewer's loaders expect
+AXE_VERSION=4.14.1      # axe-core (devDependency): accessibility checks in the browser tests (no page loads it)
 
 version_of() { node -p "require('./node_modules/$1/package.json').version" 2>/dev/null || echo missing; }
-for pair in "@google/model-viewer=$MV_VERSION" "three=$THREE_VERSION"; do
+for pair in "@google/model-viewer=$MV_VERSION" "three=$THREE_VERSION" "axe-core=$AXE_VERSION"; do
   pkg=${pair%%=*}; want=${pair#*=}; have=$(version_of "$pkg")
   if [ "$have" != "$want" ]; then
     echo "vendor-assets: node_modules has $pkg $have, expected $want; run 'npm ci' first" >&2
@@ -38,6 +39,10 @@ copy node_modules/three/examples/jsm/libs/draco/README.md "$OUT/$DRACO_DIR/READM
 for f in basis_transcoder.js basis_transcoder.wasm; do copy "$BASIS/$f" "$OUT/$BASIS_DIR/$f"; done
 copy node_modules/three/LICENSE "$OUT/$BASIS_DIR/LICENSE.three"
 copy "$BASIS/README.md" "$OUT/$BASIS_DIR/README.md"
+AXE_DIR=axe-core-$AXE_VERSION
+mkdir -p "$OUT/$AXE_DIR"
+copy node_modules/axe-core/axe.min.js "$OUT/$AXE_DIR/axe.min.js"
+copy node_modules/axe-core/LICENSE "$OUT/$AXE_DIR/LICENSE"
 
 # gzip copies served to browsers that accept them (-n: no name/time, so the output is reproducible)
 for f in "$OUT"/*/*.js "$OUT"/*/*.wasm; do

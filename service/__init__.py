@@ -49,8 +49,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     storage.init_app(app)
     jobs.init_app(app)
 
+    from service.api import limits
     from service.api import register
 
+    limits.init_app(app)
     register(app)
     _register_errors(app)
     return app

@@ -14,9 +14,12 @@ from flask import Flask
 def register(app: Flask) -> None:
     from service.api import artefacts
     from service.api import files
+    from service.api import gallery
+    from service.api import gallery_feeds
     from service.api import health
     from service.api import jobs
+    from service.api import kit
     from service.api import viewer
 
-    for module in (health, artefacts, jobs, files, viewer):
+    for module in (health, artefacts, jobs, files, viewer, gallery, gallery_feeds, kit):
         app.register_blueprint(module.bp)

@@ -22,6 +22,7 @@ from service.api.viewer_kit import files_of
 from service.api.viewer_kit import is_wall
 from service.api.viewer_kit import links_of
 from service.api.viewer_kit import true_size_known
+from service.api.licence_text import licence_line
 from service.api.viewer_text import IN_APP
 from service.api.viewer_text import TEXT
 from service.db.models import Artefact
@@ -199,6 +200,7 @@ def build(artefact: Artefact, metadata: dict, version: Version | None, *, lang: 
     page["json_ld"] = json_ld(artefact, metadata, version, files, links, page)
     page["oembed"] = f"{root}/oembed?url={quote(links['share'], safe='')}&format=json"
     page["kit"] = creator_kit(artefact, metadata, files, root, hashtags)
+    page["licence_plain"] = {code: licence_line(metadata, code) for code in ("vi", "en")}
     page["origins"] = file_origins(files, root)
     return page
 
