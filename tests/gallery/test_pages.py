@@ -177,6 +177,7 @@ def test_cards_show_public_fields_only_and_escape_everything(gallery):
     assert card.xpath("string(.//p[@class='where'])") == "Nhà may Thái Tuấn · Bảo tàng Dân tộc học Việt Nam"
     assert card.xpath(".//a[@class='kit-link']")[0].get("href") == f"/kit/{gallery.arts['ao_dai']['slug']}.zip"
     assert card.xpath(".//img")[0].get("src").endswith("/thumb.jpg")
+    assert card.xpath(".//button[@class='copy']")[0].text == "Copy"
 
 
 def test_open_graph_and_item_list(gallery):
