@@ -68,10 +68,11 @@ def sitemap():
     """The gallery, each institution's gallery and every listed share page."""
     db = get_db()
     root = base_url()
-    artefacts = all_shown(db, limit=SITEMAP_MAX - 1 - len(institutions_shown(db)))
+    institutions = institutions_shown(db)
+    artefacts = all_shown(db, limit=SITEMAP_MAX - 1 - len(institutions))
     latest = max((a.updated_at for a in artefacts), default=None)
     urls = [(f"{root}/gallery", _stamp(latest), "daily")]
-    urls += [(f"{root}/gallery/{inst.slug}", None, "daily") for inst in institutions_shown(db)]
+    urls += [(f"{root}/gallery/{inst.slug}", None, "daily") for inst in institutions]
     urls += [(f"{root}/ar/{a.slug}", _stamp(a.updated_at), None) for a in artefacts]
     response = Response(render_template("gallery/sitemap.xml", urls=urls), mimetype="application/xml")
     response.headers["Cache-Control"] = "public, max-age=3600"

@@ -61,7 +61,7 @@ class Institution(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # the public gallery's address for this institution, /gallery/<slug> (ASCII, from the name)
-    slug: Mapped[str | None] = mapped_column(String(80), unique=True)
+    slug: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
     # where to POST "artefact.ready" / "artefact.failed" events, signed with the secret (HMAC-SHA256)
     webhook_url: Mapped[str | None] = mapped_column(String(1000))
     webhook_secret: Mapped[str | None] = mapped_column(String(100))

@@ -11,15 +11,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.conftest import LiveServer
 from tests.conftest import _stop
 from tests.fixtures import REPO
 from tests.gallery.conftest import make_gallery
 from tests.viewer.browser import PageLog
-from tests.viewer.browser import launch
 from tests.viewer.browser import not_blank
+from tests.viewer.test_browser import browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +35,6 @@ def live(tmp_path_factory):
     yield server, site
     server.stop()
     _stop(site.app)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def axe_serious(page, include: str | None = None) -> list[str]:

@@ -19,12 +19,11 @@ def upgrade() -> None:
     from service.db.gallery import fold
     from service.db.gallery import slugify
 
-    with op.batch_alter_table("institutions") as batch:
-        batch.add_column(sa.Column("slug", sa.String(length=80), nullable=True))
-        batch.create_unique_constraint("uq_institution_slug", ["slug"])
-    with op.batch_alter_table("artefacts") as batch:
-        batch.add_column(sa.Column("listed", sa.Boolean(), nullable=False, server_default=sa.true()))
-        batch.add_column(sa.Column("search_text", sa.Text(), nullable=True))
+    # plain ADD COLUMN and a unique index: no table copy, so SQLite keeps its foreign keys and data in place
+    op.add_column("institutions", sa.Column("slug", sa.String(length=80), nullable=True))
+    op.create_index("ix_institutions_slug", "institutions", ["slug"], unique=True)
+    op.add_column("artefacts", sa.Column("listed", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column("artefacts", sa.Column("search_text", sa.Text(), nullable=True))
     op.create_table(
         "gallery_counts",
         sa.Column("day", sa.Date(), primary_key=True),
@@ -53,6 +52,6 @@ def downgrade() -> None:
     with op.batch_alter_table("artefacts") as batch:
         batch.drop_column("search_text")
         batch.drop_column("listed")
+    op.drop_index("ix_institutions_slug", table_name="institutions")
     with op.batch_alter_table("institutions") as batch:
-        batch.drop_constraint("uq_institution_slug", type_="unique")
         batch.drop_column("slug")
