@@ -50,7 +50,7 @@ PLAIN = {
         "en": "Share it unchanged with credit only; no edits, not for commercial use.",
     },
     "all-rights-reserved": {
-        "vi": "Đã đăng ký bản quyền: hãy hỏi bảo tàng trước khi dùng trong video.",
+        "vi": "Bảo lưu mọi quyền: hãy hỏi bảo tàng trước khi dùng trong video.",
         "en": "All rights reserved: ask the museum before using it in a video.",
     },
 }
