@@ -12,6 +12,8 @@ artefacts and their public fields appear. Pages are cacheable for a minute
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint
 from flask import Response
 from flask import render_template
@@ -72,8 +74,7 @@ def _gallery(inst: Institution | None) -> Response:
     pairs, total = search(db, query, per_page=gallery_page.PER_PAGE)
     pager = gallery_page.pager(path, query, total, asked_lang)
     if query.page > pager["pages"]:
-        query = gallery_page.GalleryQuery(**{**query.__dict__, "page": pager["pages"]})
-        return _redirect(gallery_page.url_of(path, query, lang=asked_lang))
+        return _redirect(gallery_page.url_of(path, replace(query, page=pager["pages"]), lang=asked_lang))
     if query.q and query.page == 1:
         count_event(db, "search")
         db.commit()

@@ -244,3 +244,13 @@ def test_listed_is_set_through_the_api(tmp_path):
         assert "listed" not in site.client.get("/gallery").get_data(as_text=True)  # private: only its effect shows
     finally:
         _stop(site.app)
+
+
+def test_empty_gallery(client):
+    resp = client.get("/gallery?lang=vi")
+    doc = parse(resp)
+    assert resp.status_code == 200 and titles(resp) == []
+    assert doc.xpath("string(//p[@class='empty'])").startswith("Không có hiện vật nào khớp")
+    assert doc.xpath("string(//p[@class='count'])") == "0 hiện vật" and not doc.xpath("//nav[@class='pager']")
+    assert client.get("/gallery?page=5").headers["Location"] == "/gallery"
+    assert json_ld(doc)["numberOfItems"] == 0
