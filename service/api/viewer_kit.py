@@ -23,8 +23,8 @@ from service.api.licence_text import PLAIN
 from service.api.licence_text import credit_line
 from service.db.models import Artefact
 from service.db.models import Version
-from service.pipeline.metadata import display_title
 from service.pipeline.metadata import LICENCES
+from service.pipeline.metadata import display_title
 from service.storage import get_store
 
 # web levels by texture size, smallest first (DESIGN.md §3)

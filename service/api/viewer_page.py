@@ -16,13 +16,13 @@ from __future__ import annotations
 from urllib.parse import quote
 from urllib.parse import urlsplit
 
+from service.api.licence_text import licence_line
 from service.api.viewer_kit import Files
 from service.api.viewer_kit import creator_kit
 from service.api.viewer_kit import files_of
 from service.api.viewer_kit import is_wall
 from service.api.viewer_kit import links_of
 from service.api.viewer_kit import true_size_known
-from service.api.licence_text import licence_line
 from service.api.viewer_text import IN_APP
 from service.api.viewer_text import TEXT
 from service.db.models import Artefact
