@@ -108,6 +108,8 @@ def _gallery(inst: Institution | None) -> Response:
     body = render_template("gallery/index.html", t=words, lang=lang, page=page)
     response = Response(body, mimetype="text/html")
     response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response.add_etag()  # a cache revalidates with If-None-Match and gets a 304 when nothing changed
+    response.make_conditional(request)
     origins = viewer_page.file_origins(Files({n: u for f in files for n, u in f.urls.items()}), root)
     return _secure(response, origins)
 

@@ -76,7 +76,8 @@ def sitemap():
     urls += [(f"{root}/ar/{a.slug}", _stamp(a.updated_at), None) for a in artefacts]
     response = Response(render_template("gallery/sitemap.xml", urls=urls), mimetype="application/xml")
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/gallery/feed.atom")
@@ -122,4 +123,5 @@ def _feed(inst):
                            self_url=f"{root}{path}/feed.atom", page_url=f"{root}{path}?lang={lang}")
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    response.add_etag()
+    return response.make_conditional(request)

@@ -201,6 +201,11 @@ def test_page_headers(gallery):
     csp = resp.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src 'self'" in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    again = gallery.client.get("/gallery?lang=en", headers={"If-None-Match": resp.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    for path in ("/sitemap.xml", "/gallery/feed.atom?lang=en"):
+        etag = gallery.client.get(path).headers["ETag"]
+        assert gallery.client.get(path, headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_searches_are_counted(tmp_path):
