@@ -164,6 +164,7 @@ def creator_kit(artefact: Artefact, metadata: dict, files: Files, root: str, has
         "poster": files.poster,
         "cover": files.get("cover.jpg"),
         "turntable_video": files.video,
+        "zip": f"{root}/kit/{artefact.slug}.zip",  # all of it in one download
         "caption": {lang: caption(metadata, links["short"], hashtags, lang) for lang in ("vi", "en")},
     }
 

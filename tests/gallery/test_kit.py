@@ -78,6 +78,8 @@ def test_licence_line_on_card_and_share_page(licensed, spdx):
         assert phrase.lower() in box.xpath("string(.//p[@class='plain'])").lower()
         assert other.lower() in box.xpath("string(.//p[contains(@class, 'plain-other')])").lower()
         assert box.xpath("string(.//span[@class='credit-text'])") == credit[lang]
+    (zip_link,) = share.xpath("//a[contains(@class, 'kit-zip')]")
+    assert zip_link.get("href").endswith(f"/kit/{arts[spdx]['slug']}.zip")
 
 
 def kit_of(client, slug: str) -> dict[str, bytes]:
