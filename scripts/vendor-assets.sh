@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 MV_VERSION=4.4.0        # @google/model-viewer: keep in step with package.json
 THREE_VERSION=0.183.2   # three: the Draco decoder and Basis transcoder model-viewer's loaders expect
 SWAGGER_VERSION=5.32.0  # swagger-ui-dist: the /api/docs reference page (service/api/docs.py SWAGGER_VERSION)
+AXE_VERSION=4.14.1      # axe-core (devDependency): accessibility checks in the browser tests (no page loads it)
 
 version_of() { node -p "require('./node_modules/$1/package.json').version" 2>/dev/null || echo missing; }
-for pair in "@google/model-viewer=$MV_VERSION" "three=$THREE_VERSION" "swagger-ui-dist=$SWAGGER_VERSION"; do
+for pair in "@google/model-viewer=$MV_VERSION" "three=$THREE_VERSION" "swagger-ui-dist=$SWAGGER_VERSION" "axe-core=$AXE_VERSION"; do
   pkg=${pair%%=*}; want=${pair#*=}; have=$(version_of "$pkg")
   if [ "$have" != "$want" ]; then
     echo "vendor-assets: node_modules has $pkg $have, expected $want; run 'npm ci' first" >&2
@@ -43,6 +44,10 @@ copy "$BASIS/README.md" "$OUT/$BASIS_DIR/README.md"
 for f in swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE; do
   copy "node_modules/swagger-ui-dist/$f" "$OUT/$SWAGGER_DIR/$f"
 done
+AXE_DIR=axe-core-$AXE_VERSION
+mkdir -p "$OUT/$AXE_DIR"
+copy node_modules/axe-core/axe.min.js "$OUT/$AXE_DIR/axe.min.js"
+copy node_modules/axe-core/LICENSE "$OUT/$AXE_DIR/LICENSE"
 
 # gzip copies served to browsers that accept them (-n: no name/time, so the output is reproducible)
 for f in "$OUT"/*/*.js "$OUT"/*/*.wasm "$OUT"/*/*.css; do

@@ -15,11 +15,14 @@ def register(app: Flask) -> None:
     from service.api import artefacts
     from service.api import docs
     from service.api import files
+    from service.api import gallery
+    from service.api import gallery_feeds
     from service.api import health
     from service.api import jobs
     from service.api import keys
+    from service.api import kit
     from service.api import viewer
     from service.api import webhooks
 
-    for module in (health, artefacts, jobs, keys, webhooks, docs, files, viewer):
+    for module in (health, artefacts, jobs, keys, webhooks, docs, files, viewer, gallery, gallery_feeds, kit):
         app.register_blueprint(module.bp)

@@ -7,16 +7,23 @@ public files: the URL of each derivative by name, which ones to use for the
 viewer (thumb first, then a web level, master as the fallback), and the
 creator kit (link, QR, embed snippet, poster, turntable video, caption).
 Shared by viewer pages and `present.artefact_json`, so both say the same.
+`kit_entries` lists the same kit as files and `stream_zip` sends them as one
+ZIP (`/kit/<slug>.zip`), written as it is read, never whole in memory.
 """
 
 from __future__ import annotations
 
 import html
+import zipfile
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Iterator
 
+from service.api.licence_text import PLAIN
+from service.api.licence_text import credit_line
 from service.db.models import Artefact
 from service.db.models import Version
+from service.pipeline.metadata import LICENCES
 from service.pipeline.metadata import display_title
 from service.storage import get_store
 
@@ -140,7 +147,8 @@ def caption(metadata: dict, link: str, hashtags: str, lang: str) -> str:
     where = metadata.get("institution")
     head = title + (f" — {who}" if who else "") + (f", {where}" if where else "")
     call = "Xem 3D và AR" if lang == "vi" else "See it in 3D and AR"
-    return f"{head}. {call}: {link}" + (f"\n{hashtags.strip()}" if hashtags and hashtags.strip() else "")
+    credit = ("Nguồn: " if lang == "vi" else "Credit: ") + credit_line(metadata, lang)
+    return f"{head}. {call}: {link}\n{credit}" + (f"\n{hashtags.strip()}" if hashtags and hashtags.strip() else "")
 
 
 def creator_kit(artefact: Artefact, metadata: dict, files: Files, root: str, hashtags: str) -> dict:
@@ -156,5 +164,91 @@ def creator_kit(artefact: Artefact, metadata: dict, files: Files, root: str, has
         "poster": files.poster,
         "cover": files.get("cover.jpg"),
         "turntable_video": files.video,
+        "zip": f"{root}/kit/{artefact.slug}.zip",  # all of it in one download
         "caption": {lang: caption(metadata, links["short"], hashtags, lang) for lang in ("vi", "en")},
     }
+
+
+# derivative name -> name in the kit, in this order; the first cover found is the kit's cover
+KIT_FILES = (
+    ("cover.jpg", "cover.jpg"),
+    ("poster.jpg", "poster.jpg"),
+    ("turntable.mp4", "video-vertical.mp4"),
+    ("turntable-annotated.mp4", "video-vertical-annotated.mp4"),
+)
+# already compressed: stored as they are
+_STORED = (".jpg", ".png", ".mp4", ".webp")
+
+
+def kit_readme(metadata: dict, links: dict[str, str], names: list[str]) -> str:
+    """README.txt of the kit: what each file is and what the licence allows, in Vietnamese and English."""
+    licence = metadata.get("licence") or "all-rights-reserved"
+    name, url = LICENCES.get(licence, (licence, None))
+    lines = []
+    for lang, head in (("vi", "BỘ CÔNG CỤ CHO NHÀ SÁNG TẠO"), ("en", "CREATOR KIT")):
+        vi = lang == "vi"
+        lines += [
+            f"{head}: {display_title(metadata, lang)}", "",
+            ("Giấy phép: " if vi else "Licence: ") + name + (f" <{url}>" if url else ""),
+            PLAIN.get(licence, PLAIN["all-rights-reserved"])[lang],
+            ("Ghi công (sao chép vào video): " if vi else "Credit (copy it into your video): ") + credit_line(metadata, lang),
+            ("Trang 3D và AR: " if vi else "3D and AR page: ") + links["share"],
+            ("Liên kết ngắn: " if vi else "Short link: ") + links["short"], "",
+            ("Tệp trong bộ này: " if vi else "Files in this kit: ") + ", ".join(names), "", "",
+        ]
+    return "\n".join(lines)
+
+
+def kit_entries(artefact: Artefact, metadata: dict, version: Version, root: str, hashtags: str,
+                qr_png: bytes) -> list[tuple[str, bytes | str]]:
+    """(name in the ZIP, bytes or a storage key) for every file of the creator kit."""
+    keys = {d.name: d.key for d in version.derivatives}
+    links = links_of(artefact, root)
+    entries: list[tuple[str, bytes | str]] = [(out, keys[src]) for src, out in KIT_FILES if src in keys]
+    entries.append(("qr.png", qr_png))
+    entries.append(("link.txt", f"{links['short']}\n{links['share']}\n".encode()))
+    for lang in ("vi", "en"):
+        entries.append((f"caption-{lang}.txt", (caption(metadata, links["short"], hashtags, lang) + "\n").encode()))
+    names = [name for name, _ in entries] + ["README.txt"]
+    entries.append(("README.txt", kit_readme(metadata, links, names).encode()))
+    return entries
+
+
+class _Sink:
+    """A write-only stream that hands back what was written since the last take()."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        return out
+
+
+def stream_zip(entries: list[tuple[str, bytes | str]], folder: str) -> Iterator[bytes]:
+    """The kit as a ZIP, chunk by chunk: files are read from storage 1 MB at a time."""
+    store = get_store()
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w") as zf:
+        for name, source in entries:
+            info = zipfile.ZipInfo(f"{folder}/{name}", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with zf.open(info, "w") as dst:
+                if isinstance(source, bytes):
+                    dst.write(source)
+                else:
+                    with store.open(source) as src:
+                        while chunk := src.read(1 << 20):
+                            dst.write(chunk)
+                            yield sink.take()
+            yield sink.take()
+    yield sink.take()

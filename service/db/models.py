@@ -15,6 +15,8 @@ import uuid
 
 from sqlalchemy import JSON
 from sqlalchemy import BigInteger
+from sqlalchemy import Boolean
+from sqlalchemy import Date
 from sqlalchemy import DateTime
 from sqlalchemy import Float
 from sqlalchemy import ForeignKey
@@ -22,6 +24,7 @@ from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -57,6 +60,8 @@ class Institution(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # the public gallery's address for this institution, /gallery/<slug> (ASCII, from the name)
+    slug: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
     # where to POST "artefact.ready" / "artefact.failed" events, signed with the secret (HMAC-SHA256)
     webhook_url: Mapped[str | None] = mapped_column(String(1000))
     webhook_secret: Mapped[str | None] = mapped_column(String(100))
@@ -110,6 +115,10 @@ class Artefact(Base):
     category: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(Text)
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    # False keeps a published artefact out of the public gallery, sitemap and feeds; its links still work
+    listed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # titles, creator, culture and accession number folded (lower case, no diacritics) for gallery search
+    search_text: Mapped[str | None] = mapped_column(Text)
 
     # sha256 over the uploaded files: a rerun of the same upload finds this artefact
     content_hash: Mapped[str | None] = mapped_column(String(64))
@@ -123,6 +132,17 @@ class Artefact(Base):
 
     institution: Mapped[Institution] = relationship()
     versions: Mapped[list["Version"]] = relationship(back_populates="artefact", order_by="Version.number")
+
+
+class GalleryCount(Base):
+    """Gallery events per day: `search` (artefact_id "") and `kit` downloads (per artefact)."""
+
+    __tablename__ = "gallery_counts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    event: Mapped[str] = mapped_column(String(20), primary_key=True)
+    artefact_id: Mapped[str] = mapped_column(String(32), primary_key=True, default="")
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Version(Base):

@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from service.db.gallery import search_text_of
+from service.db.gallery import unique_slug
 from service.db.models import ApiKey
 from service.db.models import Artefact
 from service.db.models import Institution
@@ -44,7 +46,7 @@ def hash_key(raw: str) -> str:
 def get_or_create_institution(db: Session, name: str) -> Institution:
     inst = db.scalar(select(Institution).where(Institution.name == name))
     if inst is None:
-        inst = Institution(name=name)
+        inst = Institution(name=name, slug=unique_slug(db, name))
         db.add(inst)
         db.flush()
     return inst
@@ -123,7 +125,10 @@ def set_metadata(artefact: Artefact, md: dict, *, partial: bool = False) -> None
         artefact.dimension_unit = dims.get("unit") if dims else None
     if "kind" in md:
         artefact.kind = md["kind"] or None
-    known = {"title", "dimensions", "kind", "institution", *_COLUMNS}
+    if md.get("listed") is not None or not partial:
+        artefact.listed = md.get("listed") is not False
+    artefact.search_text = search_text_of(artefact)
+    known = {"title", "dimensions", "kind", "institution", "listed", *_COLUMNS}
     extra = dict(artefact.extra or {}) if partial else {}
     extra.update({k: v for k, v in md.items() if k not in known})
     artefact.extra = {k: v for k, v in extra.items() if v is not None}
@@ -145,6 +150,7 @@ def metadata_of(artefact: Artefact) -> dict:
     if artefact.kind:
         md["kind"] = artefact.kind
     md.update(artefact.extra or {})
+    md["listed"] = artefact.listed is not False  # private: keeps the artefact out of the public gallery
     md["institution"] = artefact.institution.name
     return md
 

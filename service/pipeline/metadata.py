@@ -46,6 +46,12 @@ CATEGORIES = (
     "cultural-tourism",
 )
 
+# catalogue fields anyone may see (pages, feeds, exports); unknown and other fields are private (DESIGN.md §8)
+PUBLIC_FIELDS = (
+    "title", "creator", "culture", "date", "accession_number", "dimensions", "licence", "attribution",
+    "category", "description", "kind",
+)
+
 _TEXT_FIELDS = ("creator", "culture", "date", "accession_number", "attribution", "description", "institution")
 
 
@@ -94,9 +100,16 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
         md["dimensions"] = _check_dimensions(md["dimensions"])
     if md.get("flat_kind") is not None and md["flat_kind"] not in FLAT_KINDS:
         raise InvalidMetadata(f"metadata.flat_kind: {md['flat_kind']!r} is not one of {', '.join(FLAT_KINDS)}")
+    if md.get("listed") is not None and not isinstance(md["listed"], bool):
+        raise InvalidMetadata(f"metadata.listed: expected true or false, got {md['listed']!r}")
     if md.get("rectify") is not None and not isinstance(md["rectify"], bool):
         raise InvalidMetadata(f"metadata.rectify: expected true or false, got {md['rectify']!r}")
     return md
+
+
+def public_metadata(metadata: dict) -> dict:
+    """Only the public fields of catalogue metadata (what pages, feeds and files may show)."""
+    return {k: metadata[k] for k in PUBLIC_FIELDS if metadata.get(k) not in (None, "", {})}
 
 
 def _check_dimensions(dims: object) -> dict:

@@ -136,7 +136,7 @@ def test_viewer_uses_levels_poster_and_usdz_when_present(app, client, auth, art)
     kit = fresh["creator_kit"]
     assert kit["poster"] == urls["poster.jpg"] and kit["turntable_video"] == urls["turntable.mp4"]
     assert [a.get("href") for a in doc.xpath("//details[@id='kit']//a[@download]")][2:] == [
-        urls["poster.jpg"], urls["turntable.mp4"]]
+        urls["poster.jpg"], urls["turntable.mp4"], kit["zip"]]
     usdz = fetch(client, urls["ar.usdz"], headers={"Range": "bytes=0-3"})
     assert usdz.status_code == 206 and usdz.data == b"PK\x03\x04" and usdz.mimetype == "model/vnd.usdz+zip"
     assert "immutable" in usdz.headers["Cache-Control"]
