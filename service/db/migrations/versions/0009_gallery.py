@@ -1,7 +1,7 @@
 """public gallery: institution slugs, listed artefacts, folded search text, gallery counters
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
