@@ -150,7 +150,7 @@ def test_kit_downloads_are_counted_and_rate_limited(tmp_path):
         for _ in range(limit):
             assert site.client.get(f"/kit/{slug}.zip").status_code == 200
         over = site.client.get(f"/kit/{slug}.zip")
-        assert over.status_code == 429 and over.get_json()["error"]["code"] == "too_many_requests"
+        assert over.status_code == 429 and over.get_json()["error"]["code"] == "rate_limited" and int(over.headers["Retry-After"]) > 0
         with site.app.app_context():
             db = get_db()
             today = dt.date.today()
