@@ -31,6 +31,8 @@ from service.db.models import Version
 from service.db.models import utcnow
 from service.db.queries import metadata_of
 from service.errors import HeritageError
+from service.jobs.annotate import apply_moves
+from service.jobs.annotate import reproject_notes
 from service.jobs.sandbox import run_child
 from service.jobs.webhooks import send_later
 from service.pipeline.manifest import MANIFEST
@@ -106,8 +108,10 @@ def run_job(ctx: JobContext, job_id: str) -> str:
         )
         beat.report(91, "upload")
         manifest = read_manifest(out_dir)
+        with session_scope(ctx.sessions) as db:
+            moved = reproject_notes(db, artefact_id, number, out_dir, manifest)
         uploaded = _upload(ctx, out_dir, manifest, artefact_id, number)
-        _publish(ctx, job_id, manifest, uploaded)
+        _publish(ctx, job_id, manifest, uploaded, moved)
         return "done"
     except HeritageError as e:
         _fail(ctx, job_id, e.code, e.message)
@@ -164,7 +168,7 @@ def _upload(ctx: JobContext, out_dir: Path, manifest: dict, artefact_id: str, nu
     return rows
 
 
-def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict]) -> None:
+def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict], moved: list[dict]) -> None:
     """Make the version visible: derivative rows, version ready, artefact ready, job done (one transaction)."""
     with session_scope(ctx.sessions) as db:
         job = db.get(Job, job_id)
@@ -178,6 +182,7 @@ def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict])
                 mime=row.get("mime") or mime_of(row["name"]), bytes=row["bytes"], sha256=row["sha256"], info=info,
             ))
         version.manifest = manifest
+        apply_moves(db, moved)
         version.status, version.ready_at = "ready", utcnow()
         version.error_code = version.error_message = None
         artefact.kind = manifest.get("kind") or artefact.kind
