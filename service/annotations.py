@@ -152,7 +152,3 @@ def annotation_json(note) -> dict:
         "camera": note.camera,
     }
 
-
-def ordered(notes) -> list:
-    """Notes in reading order: their order, then when they were made."""
-    return sorted(notes, key=lambda n: (n.order_index, n.created_at, n.id))

@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from service.annotations import MAX_PER_ARTEFACT
 from service.annotations import annotation_json
-from service.annotations import ordered
 from service.annotations import validate_annotation
 from service.api.auth import require_key
 from service.db import get_db
 from service.db.models import Annotation
 from service.db.queries import get_artefact
+from service.db.queries import notes_of
 from service.errors import Conflict
 from service.errors import InvalidAnnotation
 from service.errors import NotFound
@@ -51,16 +51,12 @@ def _body() -> object:
     return body
 
 
-def _notes(artefact_id: str) -> list[Annotation]:
-    return ordered(get_db().scalars(select(Annotation).where(Annotation.artefact_id == artefact_id)))
-
-
 @bp.get("")
 @require_key
 def list_annotations(artefact_id: str):
     """The artefact's notes in reading order."""
     artefact = _artefact(artefact_id)
-    return jsonify(items=[annotation_json(n) for n in _notes(artefact.id)])
+    return jsonify(items=[annotation_json(n) for n in notes_of(get_db(), artefact.id)])
 
 
 @bp.post("")
@@ -121,11 +117,11 @@ def reorder(artefact_id: str):
     """Set the reading order: `{"order": [id, id, ...]}` naming every note once."""
     body = _body()
     artefact = _artefact(artefact_id)
-    notes = {n.id: n for n in _notes(artefact.id)}
+    notes = {n.id: n for n in notes_of(get_db(), artefact.id)}
     ids = body.get("order") if isinstance(body, dict) else None
     if not isinstance(ids, list) or sorted(map(str, ids)) != sorted(notes):
         raise InvalidAnnotation("annotations.order: a list naming every note's id exactly once")
     for i, note_id in enumerate(ids):
         notes[note_id].order_index = i
     get_db().commit()
-    return jsonify(items=[annotation_json(n) for n in _notes(artefact.id)])
+    return jsonify(items=[annotation_json(n) for n in notes_of(get_db(), artefact.id)])
