@@ -13,11 +13,12 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from service.api import notes
+    from service.api import annotate
     from service.api import artefacts
     from service.api import files
     from service.api import health
     from service.api import jobs
     from service.api import viewer
 
-    for module in (health, artefacts, notes, jobs, files, viewer):
+    for module in (health, artefacts, notes, annotate, jobs, files, viewer):
         app.register_blueprint(module.bp)

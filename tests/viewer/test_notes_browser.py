@@ -59,7 +59,8 @@ SETTLED = """() => { const mv = document.querySelector('model-viewer');
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("notes-live")
     live = start_live(Settings(data_dir=str(root / "live"), testing=True, start_worker=True, previews=False))
-    auth = {"Authorization": f"Bearer {make_key(live.app)}"}
+    key = live.app.config["TEST_KEY"] = make_key(live.app)
+    auth = {"Authorization": f"Bearer {key}"}
     path = textured_obj_zip(root / "box.zip")
     meta = {"title": {"vi": "Hộp gỗ", "en": "Wooden box"}, "unit": "cm", "licence": "CC-BY-4.0"}
     with open(path, "rb") as f:
@@ -164,4 +165,65 @@ def test_embed_can_hide_the_notes(site):
     page.close()
     page, _ = open_page(browser, art["links"]["embed"])
     assert page.locator("model-viewer .hotspot").count() == 3
+    page.close()
+
+
+def test_curator_pins_edits_moves_reorders_and_deletes_notes(site):
+    live, art, browser = site
+    key = live.app.config.get("TEST_KEY")
+    assert key, "the site fixture keeps its key for the editor test"
+    page = browser.new_page(viewport={"width": 900, "height": 900})
+    log = PageLog(page)
+    page.goto(f"{live.url}/annotate/{art['id']}")
+    page.get_by_label("API key").fill("har_wrong")
+    page.get_by_role("button", name="Open").click()
+    page.wait_for_function("() => document.getElementById('editor-status').textContent.includes('Could not open')")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Open").click()
+    page.wait_for_function(LOADED, timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(SETTLED)
+    assert page.locator("#notes > li").count() == 3
+    # click the middle of the model: a note is pinned on the front face (z = +5 cm)
+    box = page.locator("model-viewer").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => document.querySelectorAll('#notes > li').length === 4")
+    api = f"{live.url}/api/v1/artefacts/{art['id']}/annotations"
+    headers = {"Authorization": f"Bearer {key}"}
+    new = requests.get(api, headers=headers, timeout=30).json()["items"][-1]
+    assert new["position"][2] == pytest.approx(0.05, abs=0.002) and new["normal"] == pytest.approx([0, 0, 1], abs=1e-3)
+    item = page.locator(f'#notes > li[data-note="{new["id"]}"]')
+    item.get_by_label("Title (English)").fill("Maker's mark")
+    item.get_by_label("Text (Vietnamese)").fill("Dấu của người thợ.")
+    item.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_function("() => document.getElementById('editor-status').textContent === 'Saved.'")
+    got = requests.get(f"{api}/{new['id']}", headers=headers, timeout=30).json()
+    assert got["title"] == {"vi": "Ghi chú 4", "en": "Maker's mark"} and got["body"] == {"vi": "Dấu của người thợ."}
+    # drag the new point up the front face
+    spot = page.locator(f'model-viewer .hotspot[data-note="{new["id"]}"]')
+    page.evaluate("window.scrollTo(0, 0)")  # the editor focused the new note's fields further down
+    page.wait_for_function("""(id) => { const s = document.querySelector(`.hotspot[data-note="${id}"]`).getBoundingClientRect();
+      const m = document.querySelector('model-viewer').getBoundingClientRect();
+      return s.top > m.top && s.bottom < m.bottom && s.left > m.left && s.right < m.right; }""", arg=new["id"])
+    page.wait_for_function(SETTLED)
+    x, y = spot.evaluate(CENTRE)
+    assert math.dist((x, y), page.evaluate(PROJECT, new["position"])) <= 3
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y - 40, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => document.getElementById('editor-status').textContent === 'Point moved.'")
+    moved = requests.get(f"{api}/{new['id']}", headers=headers, timeout=30).json()
+    assert moved["position"][1] > new["position"][1] + 0.01 and moved["position"][2] == pytest.approx(0.05, abs=0.002)
+    # move it to the top of the list, then delete it
+    for _ in range(3):
+        page.locator(f'#notes > li[data-note="{new["id"]}"]').get_by_role("button", name="Move up").click()
+        page.wait_for_function("() => document.getElementById('editor-status').textContent === 'Order saved.'")
+        page.evaluate("() => { document.getElementById('editor-status').textContent = ''; }")
+    assert requests.get(api, headers=headers, timeout=30).json()["items"][0]["id"] == new["id"]
+    page.locator(f'#notes > li[data-note="{new["id"]}"]').get_by_role("button", name="Delete").click()
+    page.wait_for_function("() => document.querySelectorAll('#notes > li').length === 3")
+    assert [n["title"]["en"] for n in requests.get(api, headers=headers, timeout=30).json()["items"]] == \
+        ["Front face", "Side face", "Lid"]
+    assert page.locator("#preview").get_attribute("href") == art["links"]["share"]
+    assert [e for e in log.console_errors if "401" not in e] == []
     page.close()
