@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete
+from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
+from service.annotations import annotation_json
 from service.config import Settings
 from service.db import session_scope
 from service.db.models import Artefact
@@ -30,6 +32,7 @@ from service.db.models import Job
 from service.db.models import Version
 from service.db.models import utcnow
 from service.db.queries import metadata_of
+from service.db.queries import notes_of
 from service.errors import HeritageError
 from service.jobs.annotate import apply_moves
 from service.jobs.annotate import reproject_notes
@@ -82,6 +85,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             job.error_code, job.error_message = "artefact_deleted", "the artefact was deleted before processing"
             return "failed"
         spec_meta = metadata_of(artefact)
+        notes = _notes_for_video(ctx.settings, db, artefact)
         originals = list(version.originals)
         artefact_id, number, slug = artefact.id, version.number, artefact.slug
         version.status = "processing"
@@ -97,7 +101,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             "inputs": [str(p) for p in inputs],
             "out_dir": str(out_dir),
             "metadata": spec_meta,
-            "options": _options(ctx.settings, artefact_id, slug),
+            "options": {**_options(ctx.settings, artefact_id, slug), **notes},
         }
         run_child(
             spec,
@@ -145,6 +149,17 @@ def _options(settings: Settings, artefact_id: str, slug: str) -> dict:
         "hashtags": settings.hashtags,
         "artefact_id": artefact_id,
     }
+
+
+def _notes_for_video(settings: Settings, db, artefact: Artefact) -> dict:
+    """Curators' notes for the annotated turntable, with the height of the model they were placed on."""
+    notes = notes_of(db, artefact.id) if settings.annotated_turntable else []
+    if not notes:
+        return {}
+    placed_on = db.scalar(select(Version).where(Version.artefact_id == artefact.id,
+                                                Version.number == max(n.version for n in notes)))
+    dims = ((placed_on.manifest if placed_on else None) or {}).get("dimensions_m")
+    return {"notes": [annotation_json(n) for n in notes], "notes_height_m": dims[1] if dims else None}
 
 
 def _download(ctx: JobContext, originals: list[dict], dest: Path) -> list[Path]:
