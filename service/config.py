@@ -62,6 +62,7 @@ class Settings:
     previews: bool = True  # stills and turntable video after the 3D files
     turntable_seconds: int = 6
     video_overlay: bool = True  # title, institution, licence and hashtags on the turntable
+    annotated_turntable: bool = True  # a second turntable with the curators' notes, when there are any
     page_size: int = 20
 
     # abuse resistance (docs/api.md): limits are "N/second|minute|hour|day", joined with ";" for several

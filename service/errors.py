@@ -40,6 +40,10 @@ class InvalidMetadata(HeritageError):
     code = "invalid_metadata"
 
 
+class InvalidAnnotation(HeritageError):
+    code = "invalid_annotation"
+
+
 class MissingFile(HeritageError):
     code = "missing_file"
 

@@ -12,6 +12,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from service.api import annotate
     from service.api import artefacts
     from service.api import docs
     from service.api import files
@@ -21,8 +22,10 @@ def register(app: Flask) -> None:
     from service.api import jobs
     from service.api import keys
     from service.api import kit
+    from service.api import notes
     from service.api import viewer
     from service.api import webhooks
 
-    for module in (health, artefacts, jobs, keys, webhooks, docs, files, viewer, gallery, gallery_feeds, kit):
+    for module in (health, artefacts, notes, annotate, jobs, keys, webhooks, docs, files, viewer, gallery, gallery_feeds,
+                   kit):
         app.register_blueprint(module.bp)

@@ -29,6 +29,7 @@ from service.errors import BadRequest
 from service.errors import InvalidMetadata
 from service.jobs import enqueue
 from service.jobs.fair import check_upload
+from service.jobs.submit import resubmit
 from service.jobs.submit import submit
 from service.pipeline.metadata import validate_metadata
 from service.storage import derivative_prefix
@@ -148,6 +149,18 @@ def patch_artefact(artefact_id: str):
         raise InvalidMetadata("metadata.title: an artefact needs a title in vi or en")
     db.commit()
     return jsonify(artefact_json(db, artefact))
+
+
+@bp.post("/<artefact_id>/reprocess")
+@require_key
+def reprocess(artefact_id: str):
+    """Process the artefact's originals again as a new version (the current one stays visible until then)."""
+    db = get_db()
+    artefact = get_artefact_scoped(artefact_id)
+    job = resubmit(db, artefact)
+    db.commit()
+    enqueue(job.id)
+    return jsonify(artefact_json(db, artefact)), 202
 
 
 @bp.delete("/<artefact_id>")

@@ -37,6 +37,29 @@ operation("artefacts.patch_artefact", summary="Edit catalogue metadata", tag="ar
                                             404: (s.ErrorBody, "No such artefact.")})
 operation("artefacts.delete_artefact", summary="Withdraw an artefact (links stop working)", tag="artefacts",
           scope="write", responses={204: (None, "Withdrawn."), 404: (s.ErrorBody, "No such artefact.")})
+operation("artefacts.reprocess", summary="Process the stored originals again as a new version", tag="artefacts",
+          scope="write", responses={202: (s.Artefact, "A new version is queued; the current one stays visible."),
+                                    404: (s.ErrorBody, "No such artefact."),
+                                    409: (s.ErrorBody, "A version is already being processed.")})
+
+operation("annotations.list_annotations", summary="The artefact's curators' notes in reading order", tag="annotations",
+          responses={200: (s.NoteList, "The notes."), 404: (s.ErrorBody, "No such artefact.")})
+operation("annotations.create_annotation", summary="Pin a note on the model", tag="annotations", scope="write",
+          body=s.NoteIn, responses={201: (s.Note, "The note."), 400: (s.ErrorBody, "A field breaks a rule."),
+                                    404: (s.ErrorBody, "No such artefact."),
+                                    409: (s.ErrorBody, "The artefact holds the most notes allowed.")})
+operation("annotations.get_annotation", summary="One note", tag="annotations",
+          responses={200: (s.Note, "The note."), 404: (s.ErrorBody, "No such artefact or note.")})
+operation("annotations.patch_annotation", summary="Change a note's text, point, image, view or order", tag="annotations",
+          scope="write", body=s.NoteIn, responses={200: (s.Note, "The note."),
+                                                   400: (s.ErrorBody, "A field breaks a rule."),
+                                                   404: (s.ErrorBody, "No such artefact or note.")})
+operation("annotations.delete_annotation", summary="Remove a note", tag="annotations", scope="write",
+          responses={204: (None, "Removed."), 404: (s.ErrorBody, "No such artefact or note.")})
+operation("annotations.reorder", summary="Set the notes' reading order", tag="annotations", scope="write",
+          body=s.NoteOrder, responses={200: (s.NoteList, "The notes in their new order."),
+                                       400: (s.ErrorBody, "The list does not name every note once."),
+                                       404: (s.ErrorBody, "No such artefact.")})
 operation("jobs.get_job", summary="A processing job's state and progress", tag="jobs",
           responses={200: (s.Job, "The job."), 404: (s.ErrorBody, "No such job.")})
 

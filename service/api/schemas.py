@@ -287,3 +287,51 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         return model.model_validate({k: v for k, v in request.args.items() if k in model.model_fields})
     except ValidationError as e:
         raise BadRequest(f"query: {_problem(e)}") from None
+
+
+Vector = Annotated[list[float], Field(min_length=3, max_length=3, description="[x, y, z] in metres, +Y up")]
+
+
+class LangText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    vi: str | None = None
+    en: str | None = None
+
+
+class NoteCamera(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    orbit: list[float] = Field(min_length=3, max_length=3, description="[theta deg, phi deg, radius m]")
+    target: Vector | None = None
+    fov: float | None = Field(default=None, ge=5, le=120)
+
+
+class NoteIn(BaseModel):
+    """A curator's note; position and a title are needed to create one (docs/annotations.md has the limits)."""
+
+    model_config = ConfigDict(extra="forbid")
+    position: Vector | None = None
+    normal: Vector | None = None
+    title: LangText | None = None
+    body: LangText | None = None
+    image: str | None = Field(default=None, max_length=500, description="an https:// address")
+    camera: NoteCamera | None = None
+    order: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class Note(BaseModel):
+    id: str
+    order: int
+    position: Vector
+    normal: Vector
+    title: dict[str, str]
+    body: dict[str, str]
+    image: str | None = None
+    camera: dict | None = None
+
+
+class NoteList(BaseModel):
+    items: list[Note]
+
+
+class NoteOrder(BaseModel):
+    order: list[str] = Field(description="Every note's id once, in the new reading order.")

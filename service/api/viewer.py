@@ -25,6 +25,7 @@ from flask import render_template
 from flask import request
 from flask import send_file
 
+from service.annotations import annotation_json
 from service.api import viewer_oembed
 from service.api import viewer_page
 from service.api.present import base_url
@@ -43,6 +44,7 @@ from service.db.queries import current_version
 from service.db.queries import find_public
 from service.db.queries import latest_version
 from service.db.queries import metadata_of
+from service.db.queries import notes_of
 from service.errors import BadRequest
 from service.errors import NotFound
 
@@ -107,7 +109,8 @@ def _page(template: str, slug: str, *, frame_ancestors: str) -> Response:
     settings = _settings()
     page = viewer_page.build(
         artefact, metadata_of(artefact), version, lang=lang, root=base_url(),
-        hashtags=settings.hashtags, provider=viewer_oembed.PROVIDER_NAME,
+        hashtags=settings.hashtags, provider=viewer_oembed.PROVIDER_NAME, 
+        notes=[annotation_json(n) for n in notes_of(get_db(), artefact.id)],
     )
     vendor = viewer_page.vendor_paths(vendor_manifest())
     response = Response(render_template(template, t=TEXT[lang], page=page, vendor=vendor, lang=lang),

@@ -181,7 +181,7 @@ def json_ld(artefact: Artefact, metadata: dict, version: Version | None, files: 
 
 
 def build(artefact: Artefact, metadata: dict, version: Version | None, *, lang: str, root: str,
-          hashtags: str, provider: str) -> dict:
+          hashtags: str, provider: str, notes: list[dict] | None = None) -> dict:
     """Everything the share and embed templates print for a ready artefact."""
     files = files_of(version, root)
     links = links_of(artefact, root)
@@ -202,6 +202,7 @@ def build(artefact: Artefact, metadata: dict, version: Version | None, *, lang: 
     page["kit"] = creator_kit(artefact, metadata, files, root, hashtags)
     page["licence_plain"] = {code: licence_line(metadata, code) for code in ("vi", "en")}
     page["origins"] = file_origins(files, root)
+    page["notes"] = notes or []
     return page
 
 

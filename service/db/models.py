@@ -3,7 +3,7 @@ models.py
 ---------
 
 Tables: institutions, API keys (hash only), artefacts with catalogue
-metadata, versions, derivatives and jobs. Every artefact belongs to one
+metadata, versions, derivatives, jobs and curators' annotations. Every artefact belongs to one
 institution and every API query filters on it.
 """
 
@@ -221,3 +221,23 @@ class WebhookDelivery(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+class Annotation(Base):
+    """A curator's note pinned to a point on the model's surface (metres, +Y up, base at the origin)."""
+
+    __tablename__ = "annotations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    artefact_id: Mapped[str] = mapped_column(ForeignKey("artefacts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[list] = mapped_column(JSON)  # [x, y, z]
+    normal: Mapped[list] = mapped_column(JSON)  # [x, y, z], unit length
+    title_vi: Mapped[str | None] = mapped_column(String(120))
+    title_en: Mapped[str | None] = mapped_column(String(120))
+    body_vi: Mapped[str | None] = mapped_column(Text)
+    body_en: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[str | None] = mapped_column(String(500))
+    camera: Mapped[dict | None] = mapped_column(JSON)  # {"orbit": [deg, deg, m], "target": [x, y, z], "fov": deg}
+    order_index: Mapped[int] = mapped_column(Integer, default=0)
+    # the version whose mesh the point was placed on; re-projection moves it onto later ones
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

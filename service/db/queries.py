@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from service.db.gallery import search_text_of
 from service.db.gallery import unique_slug
+from service.db.models import Annotation
 from service.db.models import ApiKey
 from service.db.models import Artefact
 from service.db.models import Institution
@@ -235,3 +236,9 @@ def find_public(db: Session, *, slug: str | None = None, short_code: str | None 
     else:
         raise ValueError("find_public: give a slug or a short_code")
     return db.scalar(select(Artefact).where(where))
+
+
+def notes_of(db: Session, artefact_id: str) -> list[Annotation]:
+    """An artefact's curators' notes in reading order (their order, then when they were made)."""
+    return list(db.scalars(select(Annotation).where(Annotation.artefact_id == artefact_id)
+                           .order_by(Annotation.order_index, Annotation.created_at, Annotation.id)))

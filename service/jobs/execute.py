@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete
+from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
+from service.annotations import annotation_json
 from service.config import Settings
 from service.db import session_scope
 from service.db.models import Artefact
@@ -30,7 +32,10 @@ from service.db.models import Job
 from service.db.models import Version
 from service.db.models import utcnow
 from service.db.queries import metadata_of
+from service.db.queries import notes_of
 from service.errors import HeritageError
+from service.jobs.annotate import apply_moves
+from service.jobs.annotate import reproject_notes
 from service.jobs.sandbox import run_child
 from service.jobs.webhooks import record as record_webhook
 from service.pipeline.manifest import MANIFEST
@@ -80,6 +85,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             job.error_code, job.error_message = "artefact_deleted", "the artefact was deleted before processing"
             return "failed"
         spec_meta = metadata_of(artefact)
+        notes = _notes_for_video(ctx.settings, db, artefact)
         originals = list(version.originals)
         artefact_id, number, slug = artefact.id, version.number, artefact.slug
         version.status = "processing"
@@ -95,7 +101,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             "inputs": [str(p) for p in inputs],
             "out_dir": str(out_dir),
             "metadata": spec_meta,
-            "options": _options(ctx.settings, artefact_id, slug),
+            "options": {**_options(ctx.settings, artefact_id, slug), **notes},
         }
         run_child(
             spec,
@@ -106,8 +112,10 @@ def run_job(ctx: JobContext, job_id: str) -> str:
         )
         beat.report(91, "upload")
         manifest = read_manifest(out_dir)
+        with session_scope(ctx.sessions) as db:
+            moved = reproject_notes(db, artefact_id, number, out_dir, manifest)
         uploaded = _upload(ctx, out_dir, manifest, artefact_id, number)
-        _publish(ctx, job_id, manifest, uploaded)
+        _publish(ctx, job_id, manifest, uploaded, moved)
         return "done"
     except HeritageError as e:
         _fail(ctx, job_id, e.code, e.message)
@@ -143,6 +151,17 @@ def _options(settings: Settings, artefact_id: str, slug: str) -> dict:
     }
 
 
+def _notes_for_video(settings: Settings, db, artefact: Artefact) -> dict:
+    """Curators' notes for the annotated turntable, with the height of the model they were placed on."""
+    notes = notes_of(db, artefact.id) if settings.annotated_turntable else []
+    if not notes:
+        return {}
+    placed_on = db.scalar(select(Version).where(Version.artefact_id == artefact.id,
+                                                Version.number == max(n.version for n in notes)))
+    dims = ((placed_on.manifest if placed_on else None) or {}).get("dimensions_m")
+    return {"notes": [annotation_json(n) for n in notes], "notes_height_m": dims[1] if dims else None}
+
+
 def _download(ctx: JobContext, originals: list[dict], dest: Path) -> list[Path]:
     dest.mkdir(parents=True)
     paths = []
@@ -164,7 +183,7 @@ def _upload(ctx: JobContext, out_dir: Path, manifest: dict, artefact_id: str, nu
     return rows
 
 
-def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict]) -> None:
+def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict], moved: list[dict]) -> None:
     """Make the version visible: derivative rows, version ready, artefact ready, job done (one transaction)."""
     with session_scope(ctx.sessions) as db:
         job = db.get(Job, job_id)
@@ -178,6 +197,7 @@ def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict])
                 mime=row.get("mime") or mime_of(row["name"]), bytes=row["bytes"], sha256=row["sha256"], info=info,
             ))
         version.manifest = manifest
+        apply_moves(db, moved)
         version.status, version.ready_at = "ready", utcnow()
         version.error_code = version.error_message = None
         artefact.kind = manifest.get("kind") or artefact.kind

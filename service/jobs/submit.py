@@ -21,6 +21,7 @@ from service.db.models import Job
 from service.db.models import Version
 from service.db.queries import find_by_content
 from service.db.queries import set_metadata
+from service.errors import Conflict
 from service.errors import MissingFile
 from service.jobs import create_job
 from service.pipeline.manifest import sha256_of
@@ -76,3 +77,17 @@ def submit(db: Session, store: Store, institution: Institution, files: list[tupl
     db.flush()
     job = create_job(db, artefact, version)
     return Submitted(artefact, job, True)
+
+
+def resubmit(db: Session, artefact: Artefact) -> Job:
+    """Queue a new version of an artefact from its latest originals (after edits, or a pipeline upgrade)."""
+    latest = max(artefact.versions, key=lambda v: v.number, default=None)
+    if latest is None:
+        raise MissingFile(f"reprocess: artefact {artefact.id!r} has no stored originals")
+    if any(v.status in ("queued", "processing") for v in artefact.versions):
+        raise Conflict("reprocess: a version of this artefact is already being processed; wait for it to finish")
+    version = Version(artefact_id=artefact.id, number=latest.number + 1, status="queued",
+                      originals=list(latest.originals))
+    db.add(version)
+    db.flush()
+    return create_job(db, artefact, version)

@@ -25,6 +25,7 @@ from PIL import Image
 
 from service.pipeline.metadata import display_title
 from service.pipeline.render import camera as cam
+from service.pipeline.render import labels
 from service.pipeline.render import overlay
 from service.pipeline.render.gl import Renderer
 from service.pipeline.render.model import bounds_of
@@ -62,6 +63,10 @@ PREVIEW_DEFAULTS = {
     "video_crf": 21,
     "azimuth": None,
     "polar": None,
+    # curators' notes ({position, normal, title}) for turntable-annotated.mp4, placed on a model
+    # `notes_height_m` tall (the points are scaled to this model's height when it differs)
+    "notes": [],
+    "notes_height_m": None,
 }
 # the object stays above the caption block: NDC window when a caption is shown
 CAPTION_WINDOW = (-1.0, 1.0, -1.0 + 2 * overlay.CAPTION_SHARE, 0.96)
@@ -153,6 +158,10 @@ def render_previews(
                     progress,
                 )
             )
+            if opts["notes"]:
+                progress(90, "previews: annotated turntable")
+                notes = _scaled_notes(opts["notes"], opts["notes_height_m"], bounds)
+                files.append(_annotated_turntable(renderer, points, center, azimuth, polar, flat, notes, opts, out_dir))
     finally:
         renderer.release()
     log.info("previews: %d files in %.1f s", len(files), time.perf_counter() - t0)
@@ -175,22 +184,11 @@ def _turntable(
     renderer, points, center, azimuth, polar, flat, lines, metadata, opts, out_dir, progress
 ) -> dict:
     # one full turn (a gentle swing for panels), then the QR end card when there is a link
-    w, h = (int(x) for x in opts["turntable_size"])
-    scale = min(1.0, max(0.25, float(opts["turntable_scale"])))
-    rw, rh = 2 * round(w * scale / 2), 2 * round(h * scale / 2)
-    fps = int(opts["turntable_fps"])
-    total = max(2, round(float(opts["turntable_seconds"]) * fps))
+    (w, h), (rw, rh), fps, total = _video_sizes(opts)
     url = opts["share_url"]
     end = min(round(float(opts["end_card_seconds"]) * fps), total // 3) if url else 0
     turn = total - end
-    steps = np.arange(turn) / turn
-    if flat:
-        # from one side to the other and back: loops, and the middle differs from the start
-        azimuths = azimuth - SWING_DEGREES * np.cos(2 * math.pi * steps)
-    else:
-        azimuths = azimuth + 360.0 * steps
-    window = CAPTION_WINDOW if lines else (-1.0, 1.0, -1.0, 1.0)
-    cameras = cam.turntable_frame(points, center, polar, rw / rh, azimuths=azimuths, window=window)
+    cameras = _turn_cameras(points, center, azimuth, polar, flat, turn, rw / rh, captioned=bool(lines))
     path = out_dir / "turntable.mp4"
     caption = out_dir / ".turntable-caption.png"
     if lines:
@@ -233,6 +231,45 @@ def _turntable(
         "end_card": bool(end),
         "overlay_text": bool(lines),
     }
+
+
+def _video_sizes(opts: dict) -> tuple[tuple[int, int], tuple[int, int], int, int]:
+    """(output size, render size, fps, frames of the turn) of a turntable."""
+    w, h = (int(x) for x in opts["turntable_size"])
+    scale = min(1.0, max(0.25, float(opts["turntable_scale"])))
+    fps = int(opts["turntable_fps"])
+    return (w, h), (2 * round(w * scale / 2), 2 * round(h * scale / 2)), fps, max(2, round(float(opts["turntable_seconds"]) * fps))
+
+
+def _turn_cameras(points, center, azimuth, polar, flat, turn, aspect, *, captioned) -> list:
+    steps = np.arange(turn) / turn
+    if flat:
+        # from one side to the other and back: loops, and the middle differs from the start
+        azimuths = azimuth - SWING_DEGREES * np.cos(2 * math.pi * steps)
+    else:
+        azimuths = azimuth + 360.0 * steps
+    window = CAPTION_WINDOW if captioned else (-1.0, 1.0, -1.0, 1.0)
+    return cam.turntable_frame(points, center, polar, aspect, azimuths=azimuths, window=window)
+
+
+def _scaled_notes(notes: list[dict], height: float | None, bounds: np.ndarray) -> list[dict]:
+    # notes placed on an earlier version: scale about the base centre to this model's height
+    ours = float(bounds[1][1] - bounds[0][1])
+    s = ours / float(height) if height and ours > 0 else 1.0
+    return [{**n, "position": [c * s for c in n["position"]]} for n in notes]
+
+
+def _annotated_turntable(renderer, points, center, azimuth, polar, flat, notes, opts, out_dir) -> dict:
+    # the whole turn with the notes' labels, no caption or end card: a clip for explaining the object
+    (w, h), (rw, rh), fps, total = _video_sizes(opts)
+    cameras = _turn_cameras(points, center, azimuth, polar, flat, total, rw / rh, captioned=False)
+    path = out_dir / "turntable-annotated.mp4"
+    with VideoWriter(path, (rw, rh), fps, crf=int(opts["video_crf"]), output_size=(w, h)) as video:
+        labels.write_annotated(renderer, cameras, notes, video, (rw, rh), samples=int(opts["turntable_samples"]),
+                               fxaa=bool(opts["turntable_fxaa"]))
+    return {"name": path.name, "role": "turntable-annotated", "width": w, "height": h, "fps": fps,
+            "frames": total, "seconds": round(total / fps, 3), "codec": "h264", "render_size": [rw, rh],
+            "notes": len(notes)}
 
 
 def main(argv: list[str]) -> int:
