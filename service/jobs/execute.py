@@ -38,6 +38,7 @@ from service.pipeline.manifest import mime_of
 from service.pipeline.manifest import read_manifest
 from service.storage import Store
 from service.storage import derivative_key
+from service.storage import derivative_prefix
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +108,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
         beat.report(91, "upload")
         manifest = read_manifest(out_dir)
         uploaded = _upload(ctx, out_dir, manifest, artefact_id, number)
-        _publish(ctx, job_id, manifest, uploaded)
-        return "done"
+        return "done" if _publish(ctx, job_id, manifest, uploaded) else "failed"
     except HeritageError as e:
         _fail(ctx, job_id, e.code, e.message)
         return "failed"
@@ -164,31 +164,60 @@ def _upload(ctx: JobContext, out_dir: Path, manifest: dict, artefact_id: str, nu
     return rows
 
 
-def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict]) -> None:
-    """Make the version visible: derivative rows, version ready, artefact ready, job done (one transaction)."""
+def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict]) -> bool:
+    """Make the version visible: derivative rows, version ready, artefact ready, job done (one transaction).
+
+    Deletion wins: the artefact is marked ready by a conditional UPDATE on
+    `deleted_at IS NULL`, the transaction's first write, so a DELETE
+    committed at any moment before it makes the job withdraw instead (its
+    uploads removed, no `artefact.ready`), and one committed after it
+    removes the published files itself. Returns False when withdrawn.
+    """
     with session_scope(ctx.sessions) as db:
         job = db.get(Job, job_id)
         version = db.get(Version, job.version_id)
-        artefact = db.get(Artefact, job.artefact_id)
-        db.execute(delete(Derivative).where(Derivative.version_id == version.id))
-        for row in uploaded:
-            info = {k: v for k, v in row.items() if k not in ("name", "key", "bytes", "sha256", "mime", "role")}
-            db.add(Derivative(
-                version_id=version.id, name=row["name"], key=row["key"], role=row.get("role"),
-                mime=row.get("mime") or mime_of(row["name"]), bytes=row["bytes"], sha256=row["sha256"], info=info,
-            ))
-        version.manifest = manifest
-        version.status, version.ready_at = "ready", utcnow()
-        version.error_code = version.error_message = None
-        artefact.kind = manifest.get("kind") or artefact.kind
-        if artefact.deleted_at is None:
-            artefact.status = "ready"
-            artefact.current_version = max(artefact.current_version or 0, version.number)
-        job.state, job.progress, job.stage, job.finished_at = "done", 100, "done", utcnow()
-        job.error_code = job.error_message = None
-        event = _event("artefact.ready", artefact, version, job)
-        hook = (artefact.institution.webhook_url, artefact.institution.webhook_secret)
+        claimed = db.execute(
+            update(Artefact).where(Artefact.id == job.artefact_id, Artefact.deleted_at.is_(None))
+            .values(status="ready")
+        )
+        if claimed.rowcount != 1:
+            _withdrawn(db, job, version)
+            withdrawn = True
+        else:
+            withdrawn = False
+            artefact = db.get(Artefact, job.artefact_id)
+            artefact.kind = manifest.get("kind") or artefact.kind
+            if (artefact.current_version or 0) < version.number:
+                artefact.current_version = version.number
+            db.execute(delete(Derivative).where(Derivative.version_id == version.id))
+            for row in uploaded:
+                info = {k: v for k, v in row.items() if k not in ("name", "key", "bytes", "sha256", "mime", "role")}
+                db.add(Derivative(
+                    version_id=version.id, name=row["name"], key=row["key"], role=row.get("role"),
+                    mime=row.get("mime") or mime_of(row["name"]), bytes=row["bytes"], sha256=row["sha256"],
+                    info=info,
+                ))
+            version.manifest = manifest
+            version.status, version.ready_at = "ready", utcnow()
+            version.error_code = version.error_message = None
+            job.state, job.progress, job.stage, job.finished_at = "done", 100, "done", utcnow()
+            job.error_code = job.error_message = None
+            event = _event("artefact.ready", artefact, version, job)
+            hook = (artefact.institution.webhook_url, artefact.institution.webhook_secret)
+        artefact_id, number = job.artefact_id, version.number
+    if withdrawn:
+        removed = ctx.store.delete_prefix(derivative_prefix(artefact_id, number))
+        log.info("job %s: artefact %s was withdrawn while processing; removed %d uploaded file(s)",
+                 job_id, artefact_id, removed)
+        return False
     send_later(*hook, event)
+    return True
+
+
+def _withdrawn(db, job: Job, version: Version) -> None:
+    job.state, job.finished_at, job.stage = "failed", utcnow(), "cancelled"
+    job.error_code, job.error_message = "artefact_deleted", "job: the artefact was withdrawn while it was processed"
+    version.status, version.error_code, version.error_message = "failed", job.error_code, job.error_message
 
 
 def _fail(ctx: JobContext, job_id: str, code: str, message: str) -> None:
@@ -201,9 +230,11 @@ def _fail(ctx: JobContext, job_id: str, code: str, message: str) -> None:
         version.status, version.error_code, version.error_message = "failed", code, message
         # an artefact with an earlier good version keeps showing it
         artefact.status = "ready" if artefact.current_version else "failed"
-        event = _event("artefact.failed", artefact, version, job)
+        # a withdrawn artefact is nobody's news any more
+        event = None if artefact.deleted_at is not None else _event("artefact.failed", artefact, version, job)
         hook = (artefact.institution.webhook_url, artefact.institution.webhook_secret)
-    send_later(*hook, event)
+    if event is not None:
+        send_later(*hook, event)
     log.info("job %s: failed: %s: %s", job_id, code, message)
 
 
