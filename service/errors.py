@@ -40,6 +40,11 @@ class InvalidMetadata(HeritageError):
     code = "invalid_metadata"
 
 
+class MetadataTooLarge(InvalidMetadata):
+    code = "metadata_too_large"
+    status = 413
+
+
 class MissingFile(HeritageError):
     code = "missing_file"
 
@@ -81,6 +86,12 @@ class UnsafeArchive(HeritageError):
 class InvalidScan(HeritageError):
     code = "invalid_scan"
     status = 422
+
+
+class UnsafeReference(InvalidScan):
+    """A file inside the upload points at a file outside it (absolute path, `..`)."""
+
+    code = "unsafe_reference"
 
 
 class ScanTooLarge(HeritageError):

@@ -104,6 +104,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             timeout=ctx.settings.job_timeout_seconds,
             memory_mb=ctx.settings.job_memory_mb,
             progress=lambda pct, stage: beat.report(5 + int(pct * 0.85), stage),
+            confine=ctx.settings.job_landlock,
         )
         beat.report(91, "upload")
         manifest = read_manifest(out_dir)
