@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete
+from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
@@ -56,16 +57,37 @@ class JobContext:
 
 
 def claim(ctx: JobContext, job_id: str) -> bool:
-    """Atomically move a queued job to running for this worker; False if someone else has it."""
+    """Atomically move a queued job to running for this worker; False if someone else has it.
+
+    A job that has used up HERITAGE_AR_JOB_MAX_ATTEMPTS is never claimed
+    again: it fails with a reason instead (a file that kills its worker
+    would otherwise be retried forever).
+    """
     now = utcnow()
+    limit = ctx.settings.job_max_attempts
     with session_scope(ctx.sessions) as db:
         res = db.execute(
             update(Job)
-            .where(Job.id == job_id, Job.state == "queued")
+            .where(Job.id == job_id, Job.state == "queued", Job.attempts < limit)
             .values(state="running", worker=ctx.worker, heartbeat_at=now, started_at=now,
                     attempts=Job.attempts + 1, stage="starting")
         )
-        return res.rowcount == 1
+        if res.rowcount == 1:
+            return True
+        exhausted = db.scalar(
+            select(Job.id).where(Job.id == job_id, Job.state == "queued", Job.attempts >= limit)
+        )
+    if exhausted:
+        give_up(ctx, job_id)
+    return False
+
+
+def give_up(ctx: JobContext, job_id: str) -> None:
+    """Fail a job that has used all its attempts (POST /api/v1/jobs/<id>/retry starts it over)."""
+    limit = ctx.settings.job_max_attempts
+    _fail(ctx, job_id, "attempts_exhausted",
+          f"job: processing stopped the worker {limit} times and was given up; the file may be damaged or "
+          "too complex; upload a repaired file, or retry the job once the operator has looked at the logs")
 
 
 def run_job(ctx: JobContext, job_id: str) -> str:
