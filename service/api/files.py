@@ -16,6 +16,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import Response
 from flask import redirect
+from flask import request
 from flask import send_file
 
 from service.api.present import base_url
@@ -30,10 +31,12 @@ bp = Blueprint("files", __name__)
 FILE_CSP = "default-src 'none'; sandbox"
 
 
-@bp.after_request
+@bp.after_app_request
 def _harden(response: Response) -> Response:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = FILE_CSP
+    # app-wide, so routing answers under /files/ (404, 405, 308 for `//`) carry the headers too
+    if request.path.startswith("/files/"):
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = FILE_CSP
     return response
 
 
