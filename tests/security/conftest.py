@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -41,7 +42,7 @@ def backend_auth(backend_app) -> dict:
 
 
 def upload(client, auth, path, metadata=META, name=None):
-    data = {"file": (open(path, "rb"), name or path.name), "metadata": json.dumps(metadata)}
+    data = {"file": (io.BytesIO(path.read_bytes()), name or path.name), "metadata": json.dumps(metadata)}
     return client.post("/api/v1/artefacts", data=data, headers=auth, content_type="multipart/form-data")
 
 
