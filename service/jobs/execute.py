@@ -11,6 +11,7 @@ gives the same result: keys are per version and rows are replaced.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -243,7 +244,19 @@ def _withdrawn(db, job: Job, version: Version) -> None:
     version.status, version.error_code, version.error_message = "failed", job.error_code, job.error_message
 
 
+# an absolute path's folders (a library's source file, the job's scratch folder): the owner sees the
+# file name, the operator's log keeps the rest
+_FOLDERS = re.compile(r"(?<![\w:/.])/(?:[^\s/'\"@:\]\[]+/)+")
+
+
+def scrub_paths(message: str) -> str:
+    """A failure message without server folders (`/opt/x/layer.cpp` -> `layer.cpp`)."""
+    return _FOLDERS.sub("", message)
+
+
 def _fail(ctx: JobContext, job_id: str, code: str, message: str) -> None:
+    log.info("job %s: failing with %s: %s", job_id, code, message)
+    message = scrub_paths(message)
     with session_scope(ctx.sessions) as db:
         job = db.get(Job, job_id)
         version = db.get(Version, job.version_id)
