@@ -7,11 +7,11 @@ import os
 
 import pytest
 
+from service.errors import ProcessingFailed
 from service.jobs import landlock
 from service.jobs.sandbox import ChildError
 from service.jobs.sandbox import child_env
 from service.jobs.sandbox import run_child
-from service.errors import ProcessingFailed
 
 SECRETS = {
     "HERITAGE_AR_S3_SECRET_ACCESS_KEY": "s3-secret-key-value",
