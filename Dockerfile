@@ -15,17 +15,19 @@ RUN apt-get update \
       nodejs npm assimp-utils fonts-dejavu-core curl \
  && rm -rf /var/lib/apt/lists/*
 
+# the service runs as `heritage`; the code is owned by root so a compromised process cannot change it.
+# Job children additionally get a minimal environment and Landlock-confined writes (service/jobs/sandbox.py)
 RUN useradd --create-home --uid 10001 heritage \
- && mkdir -p /app /data && chown heritage:heritage /app /data
+ && mkdir -p /app /data && chown heritage:heritage /data
 WORKDIR /app
 
-COPY --chown=heritage:heritage package.json package-lock.json ./
+COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
-COPY --chown=heritage:heritage pyproject.toml README.md ./
-COPY --chown=heritage:heritage service ./service
-COPY --chown=heritage:heritage assets ./assets
-COPY --chown=heritage:heritage scripts ./scripts
+COPY pyproject.toml README.md ./
+COPY service ./service
+COPY assets ./assets
+COPY scripts ./scripts
 RUN pip install --no-cache-dir -e . && (test ! -x scripts/vendor-assets.sh || scripts/vendor-assets.sh)
 
 USER heritage
@@ -33,4 +35,7 @@ EXPOSE 8000
 VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
-CMD ["sh", "-c", "heritage-ar db upgrade && heritage-ar seed && exec heritage-ar serve --host 0.0.0.0 --port 8000"]
+# production by default: set HERITAGE_AR_BASE_URL (https) and HERITAGE_AR_SECRET_KEY, or the service refuses
+# to start; HERITAGE_AR_SEED_DEMO=true seeds a demo (its key stays in /data/demo-api-key.txt)
+ENV HERITAGE_AR_ENV=production
+CMD ["scripts/docker-entrypoint.sh"]

@@ -27,7 +27,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from flask import Flask
 
     settings = settings.resolved()
+    settings.check_production()
     app = Flask(__name__, static_folder="static", static_url_path="/static")
+    if settings.hosts:
+        # Flask answers 400 to any other Host header, so links built from it are safe
+        app.config["TRUSTED_HOSTS"] = settings.hosts
     app.config.from_mapping(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,

@@ -253,12 +253,15 @@ def db_upgrade(revision: str) -> None:
 
 
 @cli.command()
-def seed() -> None:
+@click.option("--hide-key", is_flag=True, help="Do not print the key, only the file it is kept in (Docker, logs).")
+def seed(hide_key: bool) -> None:
     """Create a demo institution, key and sample artefact from assets/ (once)."""
     _logging()
     from service.seed import seed_demo
 
-    for line in seed_demo(_settings()):
+    settings = _settings()
+    # a key in a container's log is a key anyone with log access holds
+    for line in seed_demo(settings, show_key=not hide_key and settings.env != "production"):
         click.echo(line)
 
 

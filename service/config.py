@@ -24,9 +24,13 @@ class Settings:
     # where embedded state lives (SQLite file, local storage, scratch)
     data_dir: str = "var"
     database_url: str = ""  # default: sqlite:///<data_dir>/heritage-ar.db
-    base_url: str = ""  # public origin, e.g. https://ar.museum.vn; default: request host
+    base_url: str = ""  # public origin, e.g. https://ar.museum.vn; default: request host (not in production)
     secret_key: str = "dev-only-change-me"
     testing: bool = False
+    # "production" refuses to start without base_url or trusted_hosts and with the default secret_key
+    env: str = "development"
+    trusted_hosts: str = ""  # comma-separated Host names accepted when base_url is unset, e.g. ar.museum.vn
+    seed_demo: bool = False  # the Docker entrypoint runs `heritage-ar seed` only when this is set
     auto_migrate: bool = True  # run `db upgrade` when the app starts
 
     # storage: "local" or "s3"
@@ -48,7 +52,8 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     job_timeout_seconds: int = 1800
     job_memory_mb: int = 8192  # photogrammetry peaks near 3 GB; a scan job stays under 1 GB
-    job_max_attempts: int = 3
+    job_max_attempts: int = 3  # a job that crashes its worker this many times fails for good
+    job_landlock: bool = True  # confine a job child's writes to its scratch folder (Linux Landlock)
 
     # limits (DESIGN.md §6)
     max_upload_mb: int = 1024
@@ -107,7 +112,35 @@ class Settings:
             raise ValueError(f"HERITAGE_AR_QUEUE: unknown queue {out.queue!r}; use 'inline' or 'celery'")
         if not out.ratelimit_storage:
             out.ratelimit_storage = out.redis_url if out.queue == "celery" else "memory://"
+        if out.env not in ("development", "production"):
+            raise ValueError(f"HERITAGE_AR_ENV: unknown mode {out.env!r}; use 'development' or 'production'")
+        if out.job_max_attempts < 1:
+            raise ValueError(f"HERITAGE_AR_JOB_MAX_ATTEMPTS: must be at least 1, got {out.job_max_attempts}")
         return out
+
+    @property
+    def hosts(self) -> list[str]:
+        """The trusted Host names, lower case."""
+        return [h.strip().lower() for h in self.trusted_hosts.split(",") if h.strip()]
+
+    def check_production(self) -> None:
+        """Refuse settings that are unsafe on the internet; only in production mode.
+
+        Links must not follow a request's Host header (pages are publicly
+        cached, so one forged request would poison them for everyone).
+        """
+        if self.env != "production":
+            return
+        if not self.base_url and not self.hosts:
+            raise ValueError(
+                "HERITAGE_AR_ENV=production: set HERITAGE_AR_BASE_URL (e.g. https://ar.museum.vn) or "
+                "HERITAGE_AR_TRUSTED_HOSTS; links must not follow the request's Host header"
+            )
+        if self.base_url and not self.base_url.startswith("https://"):
+            raise ValueError(f"HERITAGE_AR_BASE_URL: {self.base_url!r} must be an https:// origin in production")
+        if self.secret_key == Settings.secret_key or len(self.secret_key) < 32:
+            raise ValueError("HERITAGE_AR_SECRET_KEY: set a random value of 32+ characters in production "
+                             "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
 
 
 def _parse(f: dataclasses.Field, raw: str):

@@ -42,6 +42,9 @@ class InvalidMetadata(HeritageError):
 
 class InvalidAnnotation(HeritageError):
     code = "invalid_annotation"
+class MetadataTooLarge(InvalidMetadata):
+    code = "metadata_too_large"
+    status = 413
 
 
 class MissingFile(HeritageError):
@@ -85,6 +88,12 @@ class UnsafeArchive(HeritageError):
 class InvalidScan(HeritageError):
     code = "invalid_scan"
     status = 422
+
+
+class UnsafeReference(InvalidScan):
+    """A file inside the upload points at a file outside it (absolute path, `..`)."""
+
+    code = "unsafe_reference"
 
 
 class ScanTooLarge(HeritageError):

@@ -27,8 +27,8 @@ SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 DEMO = "Demo Museum"
 
 
-def seed_demo(settings: Settings) -> list[str]:
-    """Create the demo data if missing; return lines to print."""
+def seed_demo(settings: Settings, *, show_key: bool = True) -> list[str]:
+    """Create the demo data if missing; return lines to print (the key itself only with `show_key`)."""
     upgrade(settings.database_url)
     key_file = Path(settings.data_dir) / "demo-api-key.txt"
     engine = make_engine(settings.database_url)
@@ -46,7 +46,9 @@ def seed_demo(settings: Settings) -> list[str]:
         result = submit(db, make_store(settings), inst, [("vase.glb", SAMPLES / "vase.glb")], metadata)
         db.commit()
         base = settings.base_url or "http://127.0.0.1:8000"
-        lines.append(f"demo API key ({key_file}): {key}")
+        shown = key if show_key else "(not shown; read it from the file)"
+        lines.append(f"demo API key ({key_file}): {shown}")
+        key = key if show_key else f"$(cat {key_file})"
         lines.append(f"sample artefact {result.artefact.id} ({'queued' if result.created else result.artefact.status})")
         lines.append(f"  API:   curl -H 'Authorization: Bearer {key}' {base}/api/v1/artefacts/{result.artefact.id}")
         lines.append(f"  share: {base}/ar/{result.artefact.slug}")

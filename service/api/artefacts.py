@@ -24,13 +24,17 @@ from service.db import get_db
 from service.db.models import utcnow
 from service.db.queries import get_artefact as find_artefact
 from service.db.queries import list_artefacts
+from service.db.queries import metadata_of
 from service.db.queries import set_metadata
 from service.errors import BadRequest
 from service.errors import InvalidMetadata
+from service.errors import MetadataTooLarge
 from service.jobs import enqueue
 from service.jobs.fair import check_upload
 from service.jobs.submit import resubmit
 from service.jobs.submit import submit
+from service.pipeline.metadata import MAX_METADATA_BYTES
+from service.pipeline.metadata import check_limits
 from service.pipeline.metadata import validate_metadata
 from service.storage import derivative_prefix
 from service.storage import get_store
@@ -136,6 +140,11 @@ def get_artefact_scoped(artefact_id: str):
 @require_key
 def patch_artefact(artefact_id: str):
     """Edit catalogue metadata (pages and the API show it at once; files keep theirs until reprocessed)."""
+    limit = 2 * MAX_METADATA_BYTES  # room for JSON escapes; the fields are checked one by one below
+    if (request.content_length or 0) > limit:
+        raise MetadataTooLarge(f"metadata: the request body is over {limit:,} bytes; send only the fields to change",
+                               field="metadata", limit=limit)
+    request.max_content_length = limit
     body = request.get_json(silent=True)
     if body is None:
         raise InvalidMetadata("metadata: send a JSON object with the fields to change")
@@ -145,6 +154,7 @@ def patch_artefact(artefact_id: str):
     db = get_db()
     artefact = get_artefact_scoped(artefact_id)
     set_metadata(artefact, md, partial=True)
+    check_limits(metadata_of(artefact))  # the merged result too: many small PATCHes add up
     if not (artefact.title_vi or artefact.title_en):
         raise InvalidMetadata("metadata.title: an artefact needs a title in vi or en")
     db.commit()

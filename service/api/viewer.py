@@ -47,6 +47,7 @@ from service.db.queries import metadata_of
 from service.db.queries import notes_of
 from service.errors import BadRequest
 from service.errors import NotFound
+from service.pipeline.metadata import public_metadata
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,8 @@ def _page(template: str, slug: str, *, frame_ancestors: str) -> Response:
         return _status_page(state, lang, frame_ancestors=frame_ancestors)
     settings = _settings()
     page = viewer_page.build(
-        artefact, metadata_of(artefact), version, lang=lang, root=base_url(),
-        hashtags=settings.hashtags, provider=viewer_oembed.PROVIDER_NAME, 
+        artefact, public_metadata(metadata_of(artefact)), version, lang=lang, root=base_url(),
+        hashtags=settings.hashtags, provider=viewer_oembed.PROVIDER_NAME,
         notes=[annotation_json(n) for n in notes_of(get_db(), artefact.id)],
     )
     vendor = viewer_page.vendor_paths(vendor_manifest())
@@ -167,7 +168,7 @@ def oembed():
     if state != "ready":
         return _plain(404, f"oembed: no embeddable artefact at {url!r}")
     body = viewer_oembed.response(
-        metadata_of(artefact), files_of(version, root), links_of(artefact, root), lang=pick_lang(request),
+        public_metadata(metadata_of(artefact)), files_of(version, root), links_of(artefact, root), lang=pick_lang(request),
         root=root, maxwidth=maxwidth, maxheight=maxheight,
     )
     response = jsonify(body)

@@ -22,6 +22,7 @@ from service.db.gallery import unique_slug
 from service.db.models import Annotation
 from service.db.models import ApiKey
 from service.db.models import Artefact
+from service.db.models import Derivative
 from service.db.models import Institution
 from service.db.models import Job
 from service.db.models import Version
@@ -30,11 +31,25 @@ from service.errors import ArtefactNotFound
 from service.errors import BadRequest
 from service.errors import NotFound
 from service.errors import Unauthorized
+from service.storage.keys import derivative_key
 
 KEY_PREFIX = "har_"
 # each scope includes the ones before it
 SCOPES = ("read", "write", "admin")
 MAX_ID = 2**31 - 1  # integer primary keys are 32-bit in PostgreSQL
+
+# the only types `/files/` ever serves (glTF binary, USDZ, JPEG, PNG, WebP, MP4, JSON): nothing a
+# browser would run as a page or a script on our origin (no HTML, SVG, JS, PDF)
+SERVABLE_MIME = (
+    "model/gltf-binary",
+    "model/vnd.usdz+zip",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "video/mp4",
+    "application/json",
+)
+MANIFEST_NAME = "manifest.json"
 
 # catalogue fields stored in their own columns; everything else goes to `extra`
 _COLUMNS = ("creator", "culture", "date", "accession_number", "licence", "attribution", "category", "description")
@@ -242,3 +257,33 @@ def notes_of(db: Session, artefact_id: str) -> list[Annotation]:
     """An artefact's curators' notes in reading order (their order, then when they were made)."""
     return list(db.scalars(select(Annotation).where(Annotation.artefact_id == artefact_id)
                            .order_by(Annotation.order_index, Annotation.created_at, Annotation.id)))
+def published_file(db: Session, key: str) -> tuple[str, str] | None:
+    """(storage key, MIME) of a public file, or None: the one rule for what `/files/` may serve.
+
+    A file is public only when the database lists it as a derivative (or the
+    manifest) of a *ready* version of a *live* artefact, and its type is in
+    SERVABLE_MIME. The key is compared for equality with stored keys, never
+    resolved as a path, so `..`, encoded slashes or backslashes match nothing.
+    Originals are never derivatives, so no URL reaches them.
+    """
+    live = (Version.status == "ready", Artefact.deleted_at.is_(None))
+    row = db.execute(
+        select(Derivative.key, Derivative.mime)
+        .join(Version, Derivative.version_id == Version.id)
+        .join(Artefact, Version.artefact_id == Artefact.id)
+        .where(Derivative.key == key, *live)
+        .limit(1)
+    ).first()
+    if row is not None:
+        return (row.key, row.mime) if row.mime in SERVABLE_MIME else None
+    # the manifest is written beside the derivatives without a row of its own
+    parts = key.split("/")
+    if len(parts) != 4 or parts[3] != MANIFEST_NAME:
+        return None
+    versions = db.execute(
+        select(Version.artefact_id, Version.number).join(Artefact, Version.artefact_id == Artefact.id)
+        .where(Artefact.id == parts[1], *live)
+    ).all()
+    if any(derivative_key(artefact_id, number, MANIFEST_NAME) == key for artefact_id, number in versions):
+        return key, "application/json"
+    return None

@@ -35,6 +35,24 @@ def create_job(db: Session, artefact: Artefact, version: Version) -> Job:
     return job
 
 
+def retry(db: Session, job: Job) -> None:
+    """Queue a failed job again with a fresh set of attempts (an operator's or owner's decision)."""
+    from service.db.models import utcnow
+    from service.errors import Conflict
+
+    artefact = db.get(Artefact, job.artefact_id)
+    if job.state != "failed" or artefact is None or artefact.deleted_at is not None:
+        raise Conflict(f"job {job.id!r}: only a failed job of a live artefact can be retried (it is {job.state})")
+    version = db.get(Version, job.version_id)
+    job.state, job.attempts, job.progress, job.stage, job.worker = "queued", 0, 0, "retrying", None
+    job.error_code = job.error_message = None
+    job.finished_at = None
+    version.status, version.error_code, version.error_message = "queued", None, None
+    if not artefact.current_version:
+        artefact.status = "queued"
+    artefact.updated_at = utcnow()
+
+
 def make_context(settings: Settings | None = None) -> JobContext:
     """A job context for a standalone worker process."""
     from service.storage import make_store

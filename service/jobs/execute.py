@@ -11,6 +11,7 @@ gives the same result: keys are per version and rows are replaced.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -43,6 +44,7 @@ from service.pipeline.manifest import mime_of
 from service.pipeline.manifest import read_manifest
 from service.storage import Store
 from service.storage import derivative_key
+from service.storage import derivative_prefix
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +62,37 @@ class JobContext:
 
 
 def claim(ctx: JobContext, job_id: str) -> bool:
-    """Atomically move a queued job to running for this worker; False if someone else has it."""
+    """Atomically move a queued job to running for this worker; False if someone else has it.
+
+    A job that has used up HERITAGE_AR_JOB_MAX_ATTEMPTS is never claimed
+    again: it fails with a reason instead (a file that kills its worker
+    would otherwise be retried forever).
+    """
     now = utcnow()
+    limit = ctx.settings.job_max_attempts
     with session_scope(ctx.sessions) as db:
         res = db.execute(
             update(Job)
-            .where(Job.id == job_id, Job.state == "queued")
+            .where(Job.id == job_id, Job.state == "queued", Job.attempts < limit)
             .values(state="running", worker=ctx.worker, heartbeat_at=now, started_at=now,
                     attempts=Job.attempts + 1, stage="starting")
         )
-        return res.rowcount == 1
+        if res.rowcount == 1:
+            return True
+        exhausted = db.scalar(
+            select(Job.id).where(Job.id == job_id, Job.state == "queued", Job.attempts >= limit)
+        )
+    if exhausted:
+        give_up(ctx, job_id)
+    return False
+
+
+def give_up(ctx: JobContext, job_id: str) -> None:
+    """Fail a job that has used all its attempts (POST /api/v1/jobs/<id>/retry starts it over)."""
+    limit = ctx.settings.job_max_attempts
+    _fail(ctx, job_id, "attempts_exhausted",
+          f"job: processing stopped the worker {limit} times and was given up; the file may be damaged or "
+          "too complex; upload a repaired file, or retry the job once the operator has looked at the logs")
 
 
 def run_job(ctx: JobContext, job_id: str) -> str:
@@ -109,14 +132,14 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             timeout=ctx.settings.job_timeout_seconds,
             memory_mb=ctx.settings.job_memory_mb,
             progress=lambda pct, stage: beat.report(5 + int(pct * 0.85), stage),
+            confine=ctx.settings.job_landlock,
         )
         beat.report(91, "upload")
         manifest = read_manifest(out_dir)
         with session_scope(ctx.sessions) as db:
             moved = reproject_notes(db, artefact_id, number, out_dir, manifest)
         uploaded = _upload(ctx, out_dir, manifest, artefact_id, number)
-        _publish(ctx, job_id, manifest, uploaded, moved)
-        return "done"
+        return "done" if _publish(ctx, job_id, manifest, uploaded, moved) else "failed"
     except HeritageError as e:
         _fail(ctx, job_id, e.code, e.message)
         return "failed"
@@ -183,34 +206,75 @@ def _upload(ctx: JobContext, out_dir: Path, manifest: dict, artefact_id: str, nu
     return rows
 
 
-def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict], moved: list[dict]) -> None:
-    """Make the version visible: derivative rows, version ready, artefact ready, job done (one transaction)."""
+def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict], moved: list[dict]) -> bool:
+    """Make the version visible: derivative rows, version ready, artefact ready, job done (one transaction).
+
+    Deletion wins: the artefact is marked ready by a conditional UPDATE on
+    `deleted_at IS NULL`, the transaction's first write, so a DELETE
+    committed at any moment before it makes the job withdraw instead (its
+    uploads removed, no `artefact.ready`), and one committed after it
+    removes the published files itself. Returns False when withdrawn.
+    """
     with session_scope(ctx.sessions) as db:
         job = db.get(Job, job_id)
         version = db.get(Version, job.version_id)
-        artefact = db.get(Artefact, job.artefact_id)
-        db.execute(delete(Derivative).where(Derivative.version_id == version.id))
-        for row in uploaded:
-            info = {k: v for k, v in row.items() if k not in ("name", "key", "bytes", "sha256", "mime", "role")}
-            db.add(Derivative(
-                version_id=version.id, name=row["name"], key=row["key"], role=row.get("role"),
-                mime=row.get("mime") or mime_of(row["name"]), bytes=row["bytes"], sha256=row["sha256"], info=info,
-            ))
-        version.manifest = manifest
-        apply_moves(db, moved)
-        version.status, version.ready_at = "ready", utcnow()
-        version.error_code = version.error_message = None
-        artefact.kind = manifest.get("kind") or artefact.kind
-        if artefact.deleted_at is None:
-            artefact.status = "ready"
-            artefact.current_version = max(artefact.current_version or 0, version.number)
-        job.state, job.progress, job.stage, job.finished_at = "done", 100, "done", utcnow()
-        job.error_code = job.error_message = None
-        # the delivery row commits with the outcome: a restart cannot lose it (webhooks.py sends it)
-        record_webhook(db, artefact.institution, _event("artefact.ready", artefact, version, job))
+        claimed = db.execute(
+            update(Artefact).where(Artefact.id == job.artefact_id, Artefact.deleted_at.is_(None))
+            .values(status="ready")
+        )
+        if claimed.rowcount != 1:
+            _withdrawn(db, job, version)
+            withdrawn = True
+        else:
+            withdrawn = False
+            artefact = db.get(Artefact, job.artefact_id)
+            artefact.kind = manifest.get("kind") or artefact.kind
+            if (artefact.current_version or 0) < version.number:
+                artefact.current_version = version.number
+            db.execute(delete(Derivative).where(Derivative.version_id == version.id))
+            for row in uploaded:
+                info = {k: v for k, v in row.items() if k not in ("name", "key", "bytes", "sha256", "mime", "role")}
+                db.add(Derivative(
+                    version_id=version.id, name=row["name"], key=row["key"], role=row.get("role"),
+                    mime=row.get("mime") or mime_of(row["name"]), bytes=row["bytes"], sha256=row["sha256"],
+                    info=info,
+                ))
+            version.manifest = manifest
+            apply_moves(db, moved)
+            version.status, version.ready_at = "ready", utcnow()
+            version.error_code = version.error_message = None
+            job.state, job.progress, job.stage, job.finished_at = "done", 100, "done", utcnow()
+            job.error_code = job.error_message = None
+            # the delivery row commits with the outcome: a restart cannot lose it (webhooks.py sends it)
+            record_webhook(db, artefact.institution, _event("artefact.ready", artefact, version, job))
+        artefact_id, number = job.artefact_id, version.number
+    if withdrawn:
+        removed = ctx.store.delete_prefix(derivative_prefix(artefact_id, number))
+        log.info("job %s: artefact %s was withdrawn while processing; removed %d uploaded file(s)",
+                 job_id, artefact_id, removed)
+        return False
+    return True
+
+
+def _withdrawn(db, job: Job, version: Version) -> None:
+    job.state, job.finished_at, job.stage = "failed", utcnow(), "cancelled"
+    job.error_code, job.error_message = "artefact_deleted", "job: the artefact was withdrawn while it was processed"
+    version.status, version.error_code, version.error_message = "failed", job.error_code, job.error_message
+
+
+# an absolute path's folders (a library's source file, the job's scratch folder): the owner sees the
+# file name, the operator's log keeps the rest
+_FOLDERS = re.compile(r"(?<![\w:/.])/(?:[^\s/'\"@:\]\[]+/)+")
+
+
+def scrub_paths(message: str) -> str:
+    """A failure message without server folders (`/opt/x/layer.cpp` -> `layer.cpp`)."""
+    return _FOLDERS.sub("", message)
 
 
 def _fail(ctx: JobContext, job_id: str, code: str, message: str) -> None:
+    log.info("job %s: failing with %s: %s", job_id, code, message)
+    message = scrub_paths(message)
     with session_scope(ctx.sessions) as db:
         job = db.get(Job, job_id)
         version = db.get(Version, job.version_id)
@@ -220,7 +284,8 @@ def _fail(ctx: JobContext, job_id: str, code: str, message: str) -> None:
         version.status, version.error_code, version.error_message = "failed", code, message
         # an artefact with an earlier good version keeps showing it
         artefact.status = "ready" if artefact.current_version else "failed"
-        record_webhook(db, artefact.institution, _event("artefact.failed", artefact, version, job))
+        if artefact.deleted_at is None:  # a withdrawn artefact is nobody's news any more
+            record_webhook(db, artefact.institution, _event("artefact.failed", artefact, version, job))
     log.info("job %s: failed: %s: %s", job_id, code, message)
 
 

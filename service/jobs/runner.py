@@ -26,6 +26,7 @@ from service.db.models import Job
 from service.db.models import utcnow
 from service.jobs.execute import HEARTBEAT_SECONDS
 from service.jobs.execute import JobContext
+from service.jobs.execute import give_up
 from service.jobs.execute import run_job
 from service.jobs.fair import fair_order
 
@@ -54,6 +55,7 @@ def recover(ctx: JobContext) -> int:
     host = socket.gethostname()
     cutoff = utcnow() - dt.timedelta(seconds=STALE_SECONDS)
     requeued = 0
+    exhausted = []
     with session_scope(ctx.sessions) as db:
         for job in db.scalars(select(Job).where(Job.state == "running")).all():
             owner = (job.worker or "").split(":")
@@ -66,9 +68,14 @@ def recover(ctx: JobContext) -> int:
                 .values(state="queued", worker=None, stage="resuming")
             )
             requeued += res.rowcount
+            if res.rowcount and job.attempts >= ctx.settings.job_max_attempts:
+                exhausted.append(job.id)
+    for job_id in exhausted:
+        # its worker died on every attempt: a crash loop, not bad luck
+        give_up(ctx, job_id)
     if requeued:
-        log.info("recover: requeued %d interrupted job(s)", requeued)
-    return requeued
+        log.info("recover: requeued %d interrupted job(s), gave up %d", requeued - len(exhausted), len(exhausted))
+    return requeued - len(exhausted)
 
 
 def next_queued(ctx: JobContext, limit: int = 5) -> list[str]:

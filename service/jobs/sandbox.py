@@ -5,12 +5,21 @@ sandbox.py
 Run a pipeline spec in a child process with a wall-time and memory limit,
 reporting progress as it goes. The child dies with its parent (PDEATHSIG)
 so a killed worker leaves no orphans behind.
+
+The child is treated as hostile (it parses uploaded files with native
+code): it gets an allow-listed environment with no storage or database
+credentials (`child_env`), its own scratch folder as HOME, TMPDIR and cwd,
+and, where the kernel has Landlock, no write access anywhere else
+(`landlock.py`). It never sees the store: the worker downloads inputs and
+uploads outputs. Failure messages name the stage, never the child's stderr
+(which can hold server paths); the stderr tail goes to the log.
 """
 
 from __future__ import annotations
 
 import ctypes
 import json
+import logging
 import os
 import resource
 import signal
@@ -22,8 +31,46 @@ from typing import Callable
 
 from service.errors import HeritageError
 from service.errors import ProcessingFailed
+from service.jobs import landlock
+
+log = logging.getLogger(__name__)
 
 _PR_SET_PDEATHSIG = 1
+
+# what a pipeline child may inherit: where programs, libraries and the GPU are, the locale and
+# thread counts. Nothing else: no HERITAGE_AR_* (database URL, S3 keys), AWS_*, proxies or tokens.
+CHILD_ENV = (
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "LD_LIBRARY_PATH",
+    "EGL_PLATFORM",
+    "PYOPENGL_PLATFORM",
+    "LIBGL_ALWAYS_SOFTWARE",
+    "GALLIUM_DRIVER",
+    "MESA_GL_VERSION_OVERRIDE",
+    "CUDA_VISIBLE_DEVICES",
+    "NVIDIA_VISIBLE_DEVICES",
+    "NVIDIA_DRIVER_CAPABILITIES",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NODE_PATH",
+)
+
+
+def child_env(workdir: Path, environ: dict | None = None) -> dict:
+    """The environment a job child runs with: CHILD_ENV only, HOME and TMPDIR in its scratch folder."""
+    environ = os.environ if environ is None else environ
+    env = {k: environ[k] for k in CHILD_ENV if k in environ}
+    tmp = Path(workdir) / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env.update(HOME=str(workdir), TMPDIR=str(tmp), PYTHONDONTWRITEBYTECODE="1")
+    return env
 
 
 class ChildError(HeritageError):
@@ -36,7 +83,7 @@ class ChildError(HeritageError):
         self.code = code  # type: ignore[misc]
 
 
-def _limits(memory_bytes: int) -> Callable[[], None]:
+def _limits(memory_bytes: int, writable: list[str] | None = None) -> Callable[[], None]:
     def apply() -> None:
         os.setsid()
         try:
@@ -48,8 +95,21 @@ def _limits(memory_bytes: int) -> Callable[[], None]:
             # RLIMIT_DATA, not RLIMIT_AS: it caps what is allocated, while WebAssembly (node's Draco
             # encoder) and GL drivers reserve many GB of address space they never touch
             resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
+        if writable is not None:
+            landlock.restrict_writes(writable)
 
     return apply
+
+
+def spawn(argv: list[str], workdir: Path, *, memory_mb: int, confine: bool = True, **popen) -> subprocess.Popen:
+    """Start `argv` the way every job child starts: limits, minimal environment, writes confined to `workdir`."""
+    return subprocess.Popen(
+        argv,
+        preexec_fn=_limits(memory_mb * 1024 * 1024, [str(workdir)] if confine else None),
+        cwd=str(workdir),
+        env=child_env(workdir),
+        **popen,
+    )
 
 
 def run_child(
@@ -59,6 +119,7 @@ def run_child(
     timeout: float,
     memory_mb: int,
     progress: Callable[[int, str], None],
+    confine: bool = True,
 ) -> None:
     """Run `service.jobs.child` on `spec`; raise a HeritageError on any failure."""
     spec = dict(spec, result=str(workdir / "result.json"))
@@ -67,12 +128,13 @@ def run_child(
     stage = {"name": "start"}
     log_path = workdir / "child.log"
     with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(
+        proc = spawn(
             [sys.executable, "-m", "service.jobs.child", str(spec_path)],
+            workdir,
+            memory_mb=memory_mb,
+            confine=confine,
             stdout=subprocess.PIPE,
             stderr=log_file,
-            preexec_fn=_limits(memory_mb * 1024 * 1024),
-            cwd=str(workdir),
         )
 
         def pump() -> None:
@@ -107,18 +169,22 @@ def run_child(
     if result and not result.get("ok"):
         raise ChildError(result["code"], result["message"])
     tail = _tail(log_path)
+    # the tail stays in the operator's log: it can name server paths and library internals
+    log.warning("job child: exit %s during %r; stderr tail: %s", code, stage["name"], tail)
     if code < 0:
         name = signal.Signals(-code).name
         reason = "ran out of memory" if name == "SIGKILL" else f"crashed ({name})"
         raise ProcessingFailed(
-            f"job: processing {reason} during {stage['name']!r}; the file may be damaged or too complex. {tail}"
+            f"job: processing {reason} during {stage['name']!r}; the file may be damaged or too complex"
         )
     if "MemoryError" in tail:
         raise ProcessingFailed(
             f"job: processing ran out of memory (limit {memory_mb} MB) during {stage['name']!r}; "
             "upload a decimated scan or ask the operator to raise HERITAGE_AR_JOB_MEMORY_MB"
         )
-    raise ProcessingFailed(f"job: processing failed during {stage['name']!r} (exit {code}). {tail}")
+    raise ProcessingFailed(
+        f"job: processing failed during {stage['name']!r} (exit {code}); the operator has the details in the logs"
+    )
 
 
 def _tail(path: Path, lines: int = 3) -> str:

@@ -10,15 +10,18 @@ door into the service stores originals the same way.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.db.models import Artefact
 from service.db.models import Institution
 from service.db.models import Job
 from service.db.models import Version
+from service.db.models import new_id
 from service.db.queries import find_by_content
 from service.db.queries import set_metadata
 from service.errors import Conflict
@@ -28,6 +31,8 @@ from service.pipeline.manifest import sha256_of
 from service.storage import Store
 from service.storage import original_key
 from service.storage.keys import safe_name
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,6 +53,12 @@ def content_hash(items: list[tuple[str, str]]) -> str:
 def submit(db: Session, store: Store, institution: Institution, files: list[tuple[str, Path]], metadata: dict) -> Submitted:
     """Store originals and queue processing; an identical earlier upload is returned instead.
 
+    The originals are copied to storage before the database write transaction
+    starts (SQLite has one writer: a slow copy must not hold every other
+    institution's API calls). Two identical uploads at the same moment both
+    copy, one wins the unique constraint on (institution, content hash) and
+    the other gets the winner as a duplicate and removes its own copies.
+
     Parameters
     ----------
     files : list of (name, local path)
@@ -60,22 +71,36 @@ def submit(db: Session, store: Store, institution: Institution, files: list[tupl
         raise MissingFile("upload: no file received (or only empty files); attach the scan as a `file` part")
     digests = [(safe_name(name), sha256_of(path)) for name, path in files]
     chash = content_hash(digests)
-    existing = find_by_content(db, institution.id, chash)
+    with db.no_autoflush:
+        existing = find_by_content(db, institution.id, chash)
     if existing is not None:
         return Submitted(existing, None, False)
-    artefact = Artefact(institution_id=institution.id, content_hash=chash, status="queued", extra={})
-    set_metadata(artefact, metadata)
-    db.add(artefact)
-    db.flush()
+    artefact_id = new_id()
     originals = []
     for (name, path), (clean, digest) in zip(files, digests):
-        key = original_key(artefact.id, digest, clean)
-        store.put_file(key, path)
+        key = original_key(artefact_id, digest, clean)
+        # never served (`/files/` serves derivatives only); a neutral type in case a bucket is misconfigured
+        store.put_file(key, path, content_type="application/octet-stream")
         originals.append({"key": key, "name": clean, "bytes": Path(path).stat().st_size, "sha256": digest})
-    version = Version(artefact_id=artefact.id, number=1, status="queued", originals=originals)
-    db.add(version)
-    db.flush()
-    job = create_job(db, artefact, version)
+    institution_id = institution.id
+    try:
+        artefact = Artefact(id=artefact_id, institution_id=institution_id, content_hash=chash, status="queued", extra={})
+        set_metadata(artefact, metadata)
+        db.add(artefact)
+        db.flush()
+        version = Version(artefact_id=artefact.id, number=1, status="queued", originals=originals)
+        db.add(version)
+        db.flush()
+        job = create_job(db, artefact, version)
+    except IntegrityError:
+        db.rollback()
+        for item in originals:
+            store.delete(item["key"])
+        existing = find_by_content(db, institution_id, chash)
+        if existing is None:
+            raise
+        log.info("submit: a concurrent identical upload won; returning artefact %s", existing.id)
+        return Submitted(existing, None, False)
     return Submitted(artefact, job, True)
 
 

@@ -8,7 +8,10 @@ JSON, physical size in metres, the rights line written into files.
 
 from __future__ import annotations
 
+import json
+
 from service.errors import InvalidMetadata
+from service.errors import MetadataTooLarge
 from service.pipeline.constants import UNITS
 
 KINDS = ("scan", "flat", "ring", "photogrammetry")
@@ -46,13 +49,60 @@ CATEGORIES = (
     "cultural-tourism",
 )
 
-# catalogue fields anyone may see (pages, feeds, exports); unknown and other fields are private (DESIGN.md §8)
+_TEXT_FIELDS = ("creator", "culture", "date", "accession_number", "attribution", "description", "institution")
+
+# limits, in characters, matching the database columns (db/models.py: `date` and `accession_number`
+# are VARCHAR(200)) and what a page can show; a museum's longest label texts are ~5,000 characters
+MAX_METADATA_BYTES = 64 * 1024  # the whole JSON, UTF-8
+TEXT_LIMITS = {
+    "title": 500,  # each language
+    "creator": 500,
+    "culture": 500,
+    "date": 200,
+    "accession_number": 200,
+    "attribution": 1000,
+    "description": 20000,
+    "institution": 200,
+}
+MAX_EXTRA_FIELDS = 50
+MAX_FIELD_NAME = 64
+MAX_EXTRA_TEXT = 2000
+MAX_LIST_ITEMS = 100
+MAX_DEPTH = 4
+
+# what pages, oEmbed, files (GLB/USDZ rights, manifest.json) and exports may show (DESIGN.md §8);
+# every other field, including any extra field an institution sends, is private: the owner's API only.
+# `institution` is the owning institution's name, which the server adds.
 PUBLIC_FIELDS = (
-    "title", "creator", "culture", "date", "accession_number", "dimensions", "licence", "attribution",
-    "category", "description", "kind",
+    "title",
+    "creator",
+    "culture",
+    "date",
+    "accession_number",
+    "dimensions",
+    "licence",
+    "attribution",
+    "category",
+    "description",
+    "kind",
+    "institution",
 )
 
-_TEXT_FIELDS = ("creator", "culture", "date", "accession_number", "attribution", "description", "institution")
+
+def public_metadata(metadata: dict) -> dict:
+    """Only the public catalogue fields of `metadata`: what may leave the owner's API.
+
+    Parameters
+    ----------
+    metadata : dict
+      Catalogue metadata as stored (columns and extra fields together).
+
+    Returns
+    -------
+    public : dict
+      The PUBLIC_FIELDS present in `metadata`; unknown fields are dropped.
+    """
+    return {k: metadata[k] for k in PUBLIC_FIELDS if k in metadata and metadata[k] is not None}
 
 
 def validate_metadata(raw: object, *, partial: bool = False) -> dict:
@@ -67,6 +117,7 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
     """
     if not isinstance(raw, dict):
         raise InvalidMetadata("metadata: expected a JSON object such as {\"title\": {\"vi\": \"...\", \"en\": \"...\"}}")
+    check_limits(raw)
     md = dict(raw)
     title = md.get("title")
     if isinstance(title, str):
@@ -81,9 +132,6 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
     for key in _TEXT_FIELDS:
         if key in md and md[key] is not None and not isinstance(md[key], str):
             raise InvalidMetadata(f"metadata.{key}: expected text, got {type(md[key]).__name__}")
-    for key in _TEXT_FIELDS:
-        if isinstance(md.get(key), str) and len(md[key]) > 20000:
-            raise InvalidMetadata(f"metadata.{key}: longer than 20000 characters")
     if "kind" in md and md["kind"] not in KINDS:
         raise InvalidMetadata(f"metadata.kind: {md['kind']!r} is not one of {', '.join(KINDS)}")
     if md.get("unit") is not None and md["unit"] not in UNITS:
@@ -107,9 +155,62 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
     return md
 
 
-def public_metadata(metadata: dict) -> dict:
-    """Only the public fields of catalogue metadata (what pages, feeds and files may show)."""
-    return {k: metadata[k] for k in PUBLIC_FIELDS if metadata.get(k) not in (None, "", {})}
+def check_limits(md: dict) -> None:
+    """Refuse metadata over the size limits, naming the field and the limit.
+
+    Checked on every upload and PATCH (and on the merged result of a PATCH),
+    so no value reaches a column it does not fit, and no page grows with
+    whatever a client sends.
+    """
+    size = len(json.dumps(md, ensure_ascii=False).encode("utf-8"))
+    if size > MAX_METADATA_BYTES:
+        raise MetadataTooLarge(
+            f"metadata: {size:,} bytes of JSON, over the limit of {MAX_METADATA_BYTES:,}; shorten the longest fields",
+            field="metadata", limit=MAX_METADATA_BYTES,
+        )
+    title = md.get("title")
+    titles = title.items() if isinstance(title, dict) else [("", title)]
+    for lang, text in titles:
+        name = f"title.{lang}" if lang else "title"
+        _check_text(name, text, TEXT_LIMITS["title"])
+    for key, limit in TEXT_LIMITS.items():
+        if key != "title":
+            _check_text(key, md.get(key), limit)
+    extra = [k for k in md if k not in TEXT_LIMITS and k not in PUBLIC_FIELDS]
+    if len(extra) > MAX_EXTRA_FIELDS:
+        raise InvalidMetadata(f"metadata: {len(extra)} extra fields, over the limit of {MAX_EXTRA_FIELDS}",
+                              field="metadata", limit=MAX_EXTRA_FIELDS)
+    for key in extra:
+        if len(key) > MAX_FIELD_NAME:
+            raise InvalidMetadata(f"metadata: field name {key[:40]!r}... is longer than {MAX_FIELD_NAME} characters",
+                                  field=key[:MAX_FIELD_NAME], limit=MAX_FIELD_NAME)
+        _check_value(key, md[key], 1)
+
+
+def _check_text(name: str, value: object, limit: int) -> None:
+    if isinstance(value, str) and len(value) > limit:
+        raise InvalidMetadata(f"metadata.{name}: {len(value):,} characters, over the limit of {limit:,}",
+                              field=name, limit=limit)
+
+
+def _check_value(name: str, value: object, depth: int) -> None:
+    """Extra fields: text, lists and objects within the limits, nested at most MAX_DEPTH deep."""
+    if depth > MAX_DEPTH:
+        raise InvalidMetadata(f"metadata.{name}: nested deeper than {MAX_DEPTH} levels", field=name, limit=MAX_DEPTH)
+    if isinstance(value, str):
+        _check_text(name, value, MAX_EXTRA_TEXT)
+    elif isinstance(value, list):
+        if len(value) > MAX_LIST_ITEMS:
+            raise InvalidMetadata(f"metadata.{name}: {len(value)} items, over the limit of {MAX_LIST_ITEMS}",
+                                  field=name, limit=MAX_LIST_ITEMS)
+        for i, item in enumerate(value):
+            _check_value(f"{name}[{i}]", item, depth + 1)
+    elif isinstance(value, dict):
+        if len(value) > MAX_LIST_ITEMS:
+            raise InvalidMetadata(f"metadata.{name}: {len(value)} keys, over the limit of {MAX_LIST_ITEMS}",
+                                  field=name, limit=MAX_LIST_ITEMS)
+        for key, item in value.items():
+            _check_value(f"{name}.{key}", item, depth + 1)
 
 
 def _check_dimensions(dims: object) -> dict:

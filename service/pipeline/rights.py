@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from service.pipeline.metadata import LICENCES
 from service.pipeline.metadata import copyright_line
+from service.pipeline.metadata import public_metadata
 
 DC = "http://purl.org/dc/elements/1.1/"
 XMP_RIGHTS = "http://ns.adobe.com/xap/1.0/rights/"
@@ -26,6 +27,7 @@ def dublin_core(metadata: dict) -> dict:
     fields : dict
       {"title": {"vi", "en"}, "creator", "date", "rights", "identifier", "publisher", "description", "licence_url"}
     """
+    metadata = public_metadata(metadata)  # files leave the museum: public fields only
     title = {k: v for k, v in (metadata.get("title") or {}).items() if v}
     fields = {
         "title": title,

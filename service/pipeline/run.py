@@ -21,6 +21,7 @@ from service.errors import InvalidMetadata
 from service.pipeline import constants as tol
 from service.pipeline.exchange.archive import collect
 from service.pipeline.manifest import write_manifest
+from service.pipeline.metadata import public_metadata
 from service.pipeline.photos.kinds import decide_kind
 from service.pipeline.scan import process_scan
 
@@ -123,7 +124,8 @@ def process(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     body["seconds"] = round(time.perf_counter() - t0, 3)
-    body["metadata"] = metadata
+    # manifest.json is published beside the derivatives: public fields only
+    body["metadata"] = public_metadata(metadata)
     progress(99, "manifest")
     write_manifest(out_dir, body)
     progress(100, "done")

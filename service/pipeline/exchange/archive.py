@@ -93,11 +93,16 @@ def unpack(
     return out
 
 
-def collect(paths: list[Path], workdir: Path, **limits) -> list[Path]:
-    """Expand archives among `paths` into `workdir`; return all plain files."""
+def collect(paths: list[Path], workdir: Path, *, max_entries: int = 2000, max_bytes: int = 4 * 1024**3) -> list[Path]:
+    """Expand archives among `paths` into `workdir`; return all plain files.
+
+    The limits are one budget for the whole upload, not one per archive: 250
+    small bombs in one upload share the entries and bytes of one.
+    """
     from service.pipeline.exchange.sniff import sniff
 
     files: list[Path] = []
+    entries_left, bytes_left = max_entries, max_bytes
     for i, p in enumerate(paths):
         p = Path(p)
         if p.is_dir():
@@ -105,10 +110,23 @@ def collect(paths: list[Path], workdir: Path, **limits) -> list[Path]:
         elif sniff(p) == "zip":
             target = workdir / f"unpacked-{i}"
             target.mkdir(parents=True, exist_ok=True)
-            files.extend(unpack(p, target, **limits))
+            if entries_left <= 0 or bytes_left <= 0:
+                raise UnsafeArchive(
+                    f"archive {p.name!r}: the upload's archives hold more than {max_entries} entries or "
+                    f"{max_bytes // 2**20} MB together; split the upload"
+                )
+            got = unpack(p, target, max_entries=entries_left, max_bytes=bytes_left)
+            files.extend(got)
+            entries_left -= _entries(p)
+            bytes_left -= sum(f.stat().st_size for f in got)
         else:
             files.append(p)
     return files
+
+
+def _entries(archive: Path) -> int:
+    with zipfile.ZipFile(archive) as z:
+        return len(z.infolist())
 
 
 def copy_into(files: list[Path], dest: Path) -> list[Path]:

@@ -7,6 +7,12 @@ glTF `uri`s and PLY `TextureFile` comments must be in the upload (trimesh
 silently loads an untextured mesh otherwise), and loose images must be
 under the pixel limit (Pillow would stop at its own bomb limit with a
 warning or an unhelpful error).
+
+Every reference is resolved inside the main file's folder (`inside`), the
+rule trimesh's resolver (>= 5.0) and the USD reader (exchange/usd.py) also
+follow: an absolute path or `..` that leaves the upload is either found by
+its base name inside the upload or refused, so no server file can end up
+in a public derivative.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from PIL import Image
 
 from service.errors import InvalidImage
 from service.errors import MissingFile
+from service.errors import UnsafeReference
 
 log = logging.getLogger(__name__)
 
@@ -106,15 +113,32 @@ def expects_texture(obj: Path) -> bool:
     return False
 
 
+def inside(path: str | Path, root: Path) -> bool:
+    """Whether `path`, with links and `..` resolved, lies within `root`."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(root).resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def refuse_outside(main: Path, ref: str) -> UnsafeReference:
+    """The one refusal for a reference that leaves the upload."""
+    return UnsafeReference(
+        f"load: {main.name!r} refers to {ref!r}, which is outside the upload; "
+        "references must be relative paths to files in the same upload (zip them together)"
+    )
+
+
 def _find(folder: Path, name: str) -> Path | None:
     name = name.strip().strip('"').replace("\\", "/")
     direct = folder / name
-    if direct.is_file():
+    if inside(direct, folder) and direct.is_file():
         return direct
-    # exporters write absolute paths of the scanning PC, and Windows ignores case
+    # exporters write absolute paths of the scanning PC, and Windows ignores case: the base name
+    # is looked up inside the upload only, never at the path itself
     base = Path(name).name.lower()
     for candidate in folder.rglob("*"):
-        if candidate.is_file() and candidate.name.lower() == base:
+        if candidate.is_file() and candidate.name.lower() == base and inside(candidate, folder):
             return candidate
     return None
 

@@ -9,6 +9,11 @@ UsdPreviewSurface (diffuse with alpha, normal, occlusion, emissive,
 roughness/metallic), read from inside the package, so a USDZ we wrote comes
 back with the look it left with. The stage's metersPerUnit and upAxis
 become the Scene's unit and up axis.
+
+Asset paths are checked against the upload: every layer the stage uses and
+every texture must resolve inside the main file's folder (or its USDZ
+package), or the load is refused (`references.refuse_outside`). USD's
+resolver would otherwise follow `@/etc/...@` or `@../../x.png@` anywhere.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from trimesh.visual.material import PBRMaterial
 from service.errors import InvalidScan
 from service.pipeline.exchange.meshes import finish
 from service.pipeline.exchange.meshes import short
+from service.pipeline.exchange.references import inside
+from service.pipeline.exchange.references import refuse_outside
 from service.pipeline.scene import Scene
 
 log = logging.getLogger(__name__)
@@ -43,11 +50,12 @@ def load_usd(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int) -> 
         raise InvalidScan(f"load: {path.name!r} could not be read as USD ({short(e)})") from None
     if stage is None:
         raise InvalidScan(f"load: {path.name!r} could not be read as USD")
+    _check_layers(stage, path)
     cache = UsdGeom.XformCache()
     meshes = []
     for prim in stage.Traverse():
         if prim.IsA(UsdGeom.Mesh) and UsdGeom.Imageable(prim).ComputeVisibility() != UsdGeom.Tokens.invisible:
-            mesh = _mesh(UsdGeom.Mesh(prim), cache.GetLocalToWorldTransform(prim), max_image_pixels)
+            mesh = _mesh(UsdGeom.Mesh(prim), cache.GetLocalToWorldTransform(prim), max_image_pixels, path)
             if mesh is not None:
                 meshes.append(mesh)
     if not meshes:
@@ -63,7 +71,20 @@ def load_usd(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int) -> 
     return finish(scene, max_faces=max_faces, max_image_pixels=max_image_pixels)
 
 
-def _mesh(geom, world, max_image_pixels: int) -> trimesh.Trimesh | None:
+def _check_layers(stage, main: Path) -> None:
+    """Refuse a stage that composes a layer from outside the upload (sublayers, references, payloads)."""
+    for layer in stage.GetUsedLayers():
+        real = layer.realPath
+        if real and not inside(_package_of(real), main.parent):
+            raise refuse_outside(main, layer.identifier)
+
+
+def _package_of(resolved: str) -> str:
+    """The file a resolved path lives in: `pkg.usdz[textures/a.png]` lives in `pkg.usdz`."""
+    return resolved.split("[", 1)[0] if resolved.endswith("]") else resolved
+
+
+def _mesh(geom, world, max_image_pixels: int, main: Path) -> trimesh.Trimesh | None:
     from pxr import UsdGeom
 
     points = np.asarray(geom.GetPointsAttr().Get() or [], dtype=np.float64)
@@ -94,7 +115,7 @@ def _mesh(geom, world, max_image_pixels: int) -> trimesh.Trimesh | None:
     vertices = points[indices][corners.ravel()]
     faces = np.arange(len(vertices)).reshape(-1, 3)
     mesh = trimesh.Trimesh(vertices=vertices, faces=faces, process=False)
-    mat = _material(geom, max_image_pixels) if uv is not None else None
+    mat = _material(geom, max_image_pixels, main) if uv is not None else None
     if mat is not None:
         mat.doubleSided = bool(geom.GetDoubleSidedAttr().Get())
         mesh.visual = trimesh.visual.TextureVisuals(uv=uv[corners.ravel()], material=mat)
@@ -118,7 +139,7 @@ def _fan(counts: np.ndarray) -> np.ndarray:
     return out[np.argsort(out[:, 0], kind="stable")]
 
 
-def _material(geom, max_image_pixels: int) -> PBRMaterial | None:
+def _material(geom, max_image_pixels: int, main: Path) -> PBRMaterial | None:
     """The bound UsdPreviewSurface as a glTF PBR material, when it reads any texture.
 
     Reads what `usd_material.py` writes (and what Reality Converter and three.js
@@ -144,6 +165,8 @@ def _material(geom, max_image_pixels: int) -> PBRMaterial | None:
         asset = file_input.Get() if file_input else None
         if asset is None or not asset.resolvedPath:
             return None, None, None
+        if not inside(_package_of(asset.resolvedPath), main.parent):
+            raise refuse_outside(main, asset.path)
         if asset.resolvedPath not in images:
             images[asset.resolvedPath] = _image(asset.resolvedPath, max_image_pixels)
         return images[asset.resolvedPath], output, shader
