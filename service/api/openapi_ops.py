@@ -45,7 +45,7 @@ operation("artefacts.reprocess", summary="Process the stored originals again as 
 operation("annotations.list_annotations", summary="The artefact's curators' notes in reading order", tag="annotations",
           responses={200: (s.NoteList, "The notes."), 404: (s.ErrorBody, "No such artefact.")})
 operation("annotations.create_annotation", summary="Pin a note on the model", tag="annotations", scope="write",
-          body=s.NoteIn, responses={201: (s.Note, "The note."), 400: (s.ErrorBody, "A field breaks a rule."),
+          body=s.NoteCreate, responses={201: (s.Note, "The note."), 400: (s.ErrorBody, "A field breaks a rule."),
                                     404: (s.ErrorBody, "No such artefact."),
                                     409: (s.ErrorBody, "The artefact holds the most notes allowed.")})
 operation("annotations.get_annotation", summary="One note", tag="annotations",
@@ -60,6 +60,9 @@ operation("annotations.reorder", summary="Set the notes' reading order", tag="an
           body=s.NoteOrder, responses={200: (s.NoteList, "The notes in their new order."),
                                        400: (s.ErrorBody, "The list does not name every note once."),
                                        404: (s.ErrorBody, "No such artefact.")})
+operation("jobs.retry_job", summary="Queue a failed job again with fresh attempts", tag="jobs", scope="write",
+          responses={202: (s.Job, "The job, queued again."), 404: (s.ErrorBody, "No such job."),
+                     409: (s.ErrorBody, "The job has not failed, or its artefact was withdrawn.")})
 operation("jobs.get_job", summary="A processing job's state and progress", tag="jobs",
           responses={200: (s.Job, "The job."), 404: (s.ErrorBody, "No such job.")})
 

@@ -289,13 +289,14 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         raise BadRequest(f"query: {_problem(e)}") from None
 
 
-Vector = Annotated[list[float], Field(min_length=3, max_length=3, description="[x, y, z] in metres, +Y up")]
+Coordinate = Annotated[float, Field(ge=-100, le=100)]
+Vector = Annotated[list[Coordinate], Field(min_length=3, max_length=3, description="[x, y, z] in metres, +Y up")]
 
 
 class LangText(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    vi: str | None = None
-    en: str | None = None
+    vi: str | None = Field(default=None, max_length=2000)
+    en: str | None = Field(default=None, max_length=2000)
 
 
 class NoteCamera(BaseModel):
@@ -306,7 +307,7 @@ class NoteCamera(BaseModel):
 
 
 class NoteIn(BaseModel):
-    """A curator's note; position and a title are needed to create one (docs/annotations.md has the limits)."""
+    """Fields of a curator's note to change (docs/annotations.md has the limits)."""
 
     model_config = ConfigDict(extra="forbid")
     position: Vector | None = None
@@ -316,6 +317,13 @@ class NoteIn(BaseModel):
     image: str | None = Field(default=None, max_length=500, description="an https:// address")
     camera: NoteCamera | None = None
     order: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class NoteCreate(NoteIn):
+    """A new note: a point and a title are needed (docs/annotations.md has the limits)."""
+
+    position: Vector
+    title: LangText
 
 
 class Note(BaseModel):

@@ -15,7 +15,7 @@ def test_delete_during_the_job_leaves_no_public_file(backend_app, backend_client
     body = upload(backend_client, backend_auth, obj_zip).get_json()
     art_id = body["id"]
     events = []
-    monkeypatch.setattr(execute, "send_later", lambda url, secret, event: events.append(event))
+    monkeypatch.setattr(execute, "record_webhook", lambda db, institution, event: events.append(event))
 
     def withdraw():
         assert backend_client.delete(f"/api/v1/artefacts/{art_id}", headers=backend_auth).status_code == 204
