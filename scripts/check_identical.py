@@ -196,7 +196,7 @@ def record(target: Path, only: list[str]) -> None:
     try:
         from service.pipeline.flows import process
     except ImportError:
-        from service.pipeline.run import process
+        from service.pipeline.flows import process
     result = {}
     with tempfile.TemporaryDirectory(prefix="check-identical-") as tmp:
         for name, (inputs, metadata, options) in cases(Path(tmp) / "in").items():

@@ -41,7 +41,7 @@ def run_into_folder(items: list[Item], out: Path, state: State, display, *, scra
     concurrency : int
       Artefacts processed at once (the pipeline itself is CPU-bound).
     """
-    from service.pipeline.run import process
+    from service.pipeline.flows import process
 
     display.start(len(items))
     record_invalid(items, state, display)

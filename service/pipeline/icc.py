@@ -2,9 +2,12 @@
 icc.py
 ------
 
-Apply a matrix/TRC ICC profile (Adobe RGB, ProPhoto, Display P3, ...) in
-float, so 16-bit TIFFs keep their depth until the final sRGB encoding.
-LittleCMS (through Pillow) handles every other profile, but only at 8 bit.
+The one colour module: the sRGB transfer curves, a matrix/TRC ICC profile
+(Adobe RGB, ProPhoto, Display P3, ...) applied in float so 16-bit TIFFs keep
+their depth until the final sRGB encoding, and LittleCMS (through Pillow,
+perceptual intent) for every other profile, at 8 bit. Photos
+(`photos/images.py`), textures (`steps/textures.py`), baked factors and the
+preview renderer all convert through here.
 
 The maths is the ICC v2/v4 "matrix/TRC" model: linearise each channel with
 its tone curve, multiply by the colorant matrix to XYZ (D50 PCS), adapt to
@@ -14,10 +17,17 @@ Out-of-gamut colours are clipped, as LittleCMS's relative intent does.
 
 from __future__ import annotations
 
+import io
 import struct
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
+from PIL import ImageCms
+
+SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+# LittleCMS errors worth catching when a file's profile is broken
+LCMS_ERRORS = (ImageCms.PyCMSError, OSError, ValueError)
 
 # Bradford D50 -> D65 (ICC PCS white to sRGB white), from Lindbloom
 _D50_TO_D65 = np.array(
@@ -170,3 +180,16 @@ def to_srgb8(data: np.ndarray, model: MatrixTRC, *, rows: int = 256) -> np.ndarr
         rgb = lin @ m
         out[y : y + rows] = encode[(np.clip(rgb, 0.0, 1.0) * 65535 + 0.5).astype(np.uint16)]
     return out
+
+
+def lcms_profile(profile: bytes) -> tuple[ImageCms.ImageCmsProfile, str]:
+    """Open an embedded ICC profile with LittleCMS; return it and its description."""
+    source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+    return source, ImageCms.getProfileDescription(source).strip()
+
+
+def lcms_to_srgb(im: Image.Image, source: ImageCms.ImageCmsProfile, mode: str = "RGB") -> Image.Image:
+    """Convert an 8-bit image from `source` to sRGB with LittleCMS (perceptual intent)."""
+    return ImageCms.profileToProfile(
+        im, source, SRGB_PROFILE, outputMode=mode, renderingIntent=ImageCms.Intent.PERCEPTUAL
+    )

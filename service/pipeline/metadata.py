@@ -9,12 +9,11 @@ JSON, physical size in metres, the rights line written into files.
 from __future__ import annotations
 
 from service.errors import InvalidMetadata
+from service.pipeline.constants import FLAT_KINDS  # noqa: F401 - what a flat artefact is; re-exported
 from service.pipeline.constants import UNITS
 
 KINDS = ("scan", "flat", "ring", "photogrammetry")
 
-# what a flat artefact is (photos/panel.py picks depth and back from it)
-FLAT_KINDS = ("painting", "lacquer", "woodblock", "textile", "manuscript", "canvas", "paper")
 
 # licence id -> (human name, URL); ids follow SPDX
 LICENCES = {
@@ -96,7 +95,20 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
         raise InvalidMetadata(f"metadata.flat_kind: {md['flat_kind']!r} is not one of {', '.join(FLAT_KINDS)}")
     if md.get("rectify") is not None and not isinstance(md["rectify"], bool):
         raise InvalidMetadata(f"metadata.rectify: expected true or false, got {md['rectify']!r}")
+    check_scale_bar(md)
     return md
+
+
+def check_scale_bar(md: dict) -> None:
+    """Refuse a malformed `scale_bar` (photogrammetry) at upload, not after minutes of SfM."""
+    bar = md.get("scale_bar")
+    if not bar:
+        return
+    if not isinstance(bar, dict) or not isinstance(bar.get("distance"), (int, float)) or bar["distance"] <= 0:
+        raise InvalidMetadata('metadata.scale_bar.distance: give the bar\'s length, e.g. {"distance": 8, "unit": "cm"}')
+    unit = bar.get("unit", "cm")
+    if unit not in UNITS:
+        raise InvalidMetadata(f"metadata.scale_bar.unit: {unit!r} is not one of {', '.join(UNITS)}")
 
 
 def _check_dimensions(dims: object) -> dict:

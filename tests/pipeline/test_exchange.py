@@ -166,8 +166,8 @@ def _box_fbx(folder, unit_cm: float) -> list:
 @pytest.mark.parametrize(("unit_cm", "unit", "metres"), [(100.0, "m", 1.0), (1.0, "cm", 0.01), (2.54, "in", 0.0254)])
 def test_binary_fbx_unit_is_applied(tmp_path, unit_cm, unit, metres):
     """assimp drops UnitScaleFactor; a box of 1 x 2 x 3 file units must come out in the file's unit."""
-    from service.pipeline import run_recipe
-    from service.pipeline.scan import scan_recipe
+    from service.pipeline.steps import run_recipe
+    from service.pipeline.flows.scan import scan_recipe
 
     scene = load(_box_fbx(tmp_path, unit_cm))
     assert scene.unit == unit and scene.warnings == []
@@ -295,7 +295,7 @@ def test_off_vertex_colours(tmp_path):
 
 
 def test_our_usdz_loads_back(tmp_path):
-    from service.pipeline.usdz import write_usdz
+    from service.pipeline.derive.usdz import write_usdz
     from tests.pipeline.scenes import uv_sphere
 
     box = trimesh.creation.box(extents=[0.2, 0.3, 0.1])
@@ -326,7 +326,7 @@ def test_texture_that_cannot_be_decoded_is_a_clear_error(tmp_path):
 
 
 def test_scan_of_only_degenerate_faces_fails_in_repair(tmp_path):
-    from service.pipeline.repair import repair
+    from service.pipeline.steps.repair import repair
 
     path = tmp_path / "flat.obj"
     path.write_text("v 0 0 0\nv 1 0 0\nv 2 0 0\nf 1 2 3\n")  # collinear: zero area

@@ -10,7 +10,7 @@ import trimesh
 
 from service.errors import InvalidScan
 from service.errors import UnsupportedFormat
-from service.pipeline.run import process
+from service.pipeline.flows import process
 
 
 def test_zipped_textured_obj_becomes_master_in_metres(obj_zip, tmp_path):

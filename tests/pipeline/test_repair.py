@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
-from service.pipeline.repair import repair
+from service.pipeline.steps.repair import repair
 from service.pipeline.scene import Scene
 
 

@@ -16,8 +16,8 @@ from service.errors import MissingFile
 from service.errors import ScanTooLarge
 from service.errors import UnsupportedFormat
 from service.pipeline.exchange.glb import read_glb
-from service.pipeline.run import process
-from service.pipeline.scan import derive
+from service.pipeline.flows import process
+from service.pipeline.derive import derive
 from tests.fixtures import CORPUS
 from tests.pipeline.scenes import uv_sphere
 

@@ -7,7 +7,7 @@ import pytest
 import trimesh
 
 from service.pipeline.scene import Scene
-from service.pipeline.simplify import simplify
+from service.pipeline.steps.simplify import simplify
 from tests.pipeline.scenes import uv_sphere
 
 

@@ -11,9 +11,9 @@ from PIL import ImageCms
 from trimesh.visual.material import PBRMaterial
 
 from service.pipeline.scene import Scene
-from service.pipeline.textures import encode
-from service.pipeline.textures import fit
-from service.pipeline.textures import to_srgb
+from service.pipeline.steps.textures import encode
+from service.pipeline.steps.textures import fit
+from service.pipeline.steps.textures import to_srgb
 from tests.pipeline.icc import SWAPPED
 
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import trimesh
 
-from service.pipeline import run_recipe
+from service.pipeline.steps import run_recipe
 from service.pipeline.exchange import load
-from service.pipeline.normalise import orient_up
-from service.pipeline.run import process
+from service.pipeline.steps.orient_up import orient_up
+from service.pipeline.flows import process
 from service.pipeline.scene import Scene
-from service.pipeline.upright import AXES
-from service.pipeline.upright import detect_up
+from service.pipeline.steps.upright import AXES
+from service.pipeline.steps.upright import detect_up
 from tests.fixtures import CORPUS
 
 # rotations that take +Y (the statue's up) to each axis
@@ -90,7 +90,7 @@ def test_one_sided_surface_is_left_alone():
 
 def test_detected_axis_is_applied_recorded_and_warned():
     lying = Scene(meshes=[turned(statue(), _FROM_Y["-X"])], up="+Y", info={"source_format": "obj"})
-    scene, ran = run_recipe(lying, [("orient_up", {"up": None})])
+    scene, ran = run_recipe(lying, [{"step": "orient_up", "options": {"up": None}}])
     lo, hi = scene.bounds
     assert hi - lo == pytest.approx([0.3, 0.76, 0.25], abs=1e-6)  # standing again
     decided = ran[0]["decided"]

@@ -8,8 +8,8 @@ import pytest
 from pxr import Usd
 from pxr import UsdGeom
 
-from service.pipeline.usdz import check_usdz
-from service.pipeline.usdz import write_usdz
+from service.pipeline.derive.usdz import check_usdz
+from service.pipeline.derive.usdz import write_usdz
 from tests.pipeline.scenes import uv_sphere
 
 

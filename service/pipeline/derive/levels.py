@@ -23,10 +23,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from service.errors import InvalidScan
-from service.pipeline.compress import DRACO_DEFAULTS
-from service.pipeline.compress import decode_check
-from service.pipeline.compress import draco
-from service.pipeline.compress import start_draco
+from service.pipeline.derive.compress import DRACO_DEFAULTS
+from service.pipeline.derive.compress import decode_check
+from service.pipeline.derive.compress import draco
+from service.pipeline.derive.compress import start_draco
 from service.pipeline.exchange.glb import patch_glb
 from service.pipeline.exchange.glb import read_images
 from service.pipeline.exchange.glb import replace_images
@@ -35,11 +35,11 @@ from service.pipeline.exchange.gltf_write import texture_sizes
 from service.pipeline.exchange.gltf_write import write_glb
 from service.pipeline.manifest import describe_file
 from service.pipeline.scene import Scene
-from service.pipeline.simplify import simplify
-from service.pipeline.textures import JPEG_QUALITY
-from service.pipeline.textures import WEBP_QUALITY
-from service.pipeline.validate import start_validation
-from service.pipeline.validate import validate_gltf
+from service.pipeline.steps.simplify import simplify
+from service.pipeline.steps.textures import JPEG_QUALITY
+from service.pipeline.steps.textures import WEBP_QUALITY
+from service.pipeline.derive.validate import start_validation
+from service.pipeline.derive.validate import validate_gltf
 
 log = logging.getLogger(__name__)
 

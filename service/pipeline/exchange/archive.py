@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import stat
 import zipfile
 from pathlib import Path
@@ -109,9 +108,3 @@ def collect(paths: list[Path], workdir: Path, **limits) -> list[Path]:
         else:
             files.append(p)
     return files
-
-
-def copy_into(files: list[Path], dest: Path) -> list[Path]:
-    """Copy files into `dest` keeping their names (used by the CLI)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    return [Path(shutil.copy2(f, dest / f.name)) for f in files]

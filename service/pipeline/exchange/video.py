@@ -2,9 +2,10 @@
 video.py
 --------
 
-Stream raw RGB frames into the ffmpeg binary bundled with imageio-ffmpeg
-(libx264, yuv420p, +faststart), one frame at a time, so a turntable never
-sits in memory. Encoding runs in the ffmpeg process in parallel with
+The one MP4 writer: stream raw RGB frames into the ffmpeg binary bundled
+with imageio-ffmpeg (libx264, yuv420p, +faststart), one frame at a time, so
+a turntable or a spin set never sits in memory. `VideoWriter` serves the
+preview renderer (flip, overlay, upscale); `write_mp4` the ring flow. Encoding runs in the ffmpeg process in parallel with
 rendering (5.5 s for 180 frames of 1080x1920 at preset veryfast, research
 note section 4).
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import subprocess
+from collections.abc import Iterable
+from fractions import Fraction
 from pathlib import Path
 from typing import Self
 
@@ -56,13 +59,15 @@ class VideoWriter:
     output_size : (width, height) or None
       Upscale frames to this size (Lanczos) before the overlay; frames are
       written at `size`.
+    profile : str or None
+      H.264 profile to ask for; None leaves x264's choice.
     """
 
     def __init__(
         self,
         path: str | Path,
         size: tuple[int, int],
-        fps: int,
+        fps: int | str,
         *,
         crf: int = 21,
         preset: str = "veryfast",
@@ -70,6 +75,7 @@ class VideoWriter:
         overlay: str | Path | None = None,
         overlay_frames: int = 0,
         output_size: tuple[int, int] | None = None,
+        profile: str | None = "high",
     ):
         w, h = size
         ow, oh = output_size or size
@@ -100,11 +106,13 @@ class VideoWriter:
             main = f"[0:v]{','.join(chain) or 'null'}[m]"
             graph = f"{main};[m][1:v]overlay=0:0:enable='lt(n,{int(overlay_frames)})':shortest=1:format=rgb"
         else:
-            graph = ",".join(chain) or "null"
+            graph = ",".join(chain)
+        filters = ["-filter_complex", graph] if graph else []
+        rate = ["-r", str(fps)] if profile else []
         cmd = [
-            ffmpeg_exe(), "-y", "-loglevel", "error", *inputs, "-filter_complex", graph,
-            "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-r", str(fps),
-            "-pix_fmt", "yuv420p", "-profile:v", "high", "-movflags", "+faststart",
+            ffmpeg_exe(), "-y", "-loglevel", "error", *inputs, *filters,
+            "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), *rate,
+            "-pix_fmt", "yuv420p", *(["-profile:v", profile] if profile else []), "-movflags", "+faststart",
             str(self.path),
         ]  # fmt: skip
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -148,3 +156,24 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+def write_mp4(
+    frames: Iterable[np.ndarray],
+    path: str | Path,
+    *,
+    size: tuple[int, int],
+    fps: float,
+    crf: int = 23,
+) -> Path:
+    """Write (h, w, 3) uint8 frames of `size` (w, h, both even) as an MP4 at `path` (the spin video)."""
+    w, h = size
+    if w % 2 or h % 2:
+        raise ValueError(f"write_mp4: H.264 yuv420p needs even sizes, got {w}x{h}")
+    rate = str(Fraction(fps).limit_denominator())
+    with VideoWriter(path, size, rate, crf=crf, profile=None) as video:
+        for frame in frames:
+            video.write(np.ascontiguousarray(frame, dtype=np.uint8))
+    path = Path(path)
+    log.info("write_mp4: %s, %d frames %dx%d at %g fps, %d bytes", path.name, video.frames, w, h, fps, path.stat().st_size)
+    return path

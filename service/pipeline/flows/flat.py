@@ -4,7 +4,7 @@ flat.py
 
 The flat-artefact flow: one photo (front) or two (front, back) of a
 painting, print, textile or page, plus its physical size, become a
-true-size panel, then the same derivatives as a scan (`scan.derive`).
+true-size panel, then the same derivatives as a scan (`derive`).
 
 Size comes from metadata.dimensions (width and height, or one of them with
 the other from the photo's shape). Without it, a trusted scan resolution
@@ -17,25 +17,23 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Callable
 
 from service.errors import InvalidMetadata
 from service.errors import MissingFile
 from service.pipeline import constants as tol
 from service.pipeline.constants import UNITS
-from service.pipeline.exchange.sniff import IMAGE_FORMATS
-from service.pipeline.exchange.sniff import sniff
+from service.pipeline.derive import derive
 from service.pipeline.photos.images import Photo
 from service.pipeline.photos.images import load_photo
-from service.pipeline.photos.panel import DEFAULT_FLAT_KIND
-from service.pipeline.photos.panel import FLAT_KINDS
+from service.pipeline.photos.images import photo_files
+from service.pipeline.constants import DEFAULT_FLAT_KIND
+from service.pipeline.constants import FLAT_KINDS
 from service.pipeline.photos.panel import PANEL_DEFAULTS
 from service.pipeline.photos.panel import build_panel
 from service.pipeline.photos.rectify import rectify
+from service.pipeline.progress import Progress
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[int, str], None]
 
 # file-name words that mark the back of a sheet or a painting
 _BACK = re.compile(
@@ -47,16 +45,6 @@ ASPECT_ERROR = 2.0
 ASPECT_SWAP = 1.25
 # ... and this far is worth a warning: the texture will look stretched
 ASPECT_WARN = 1.05
-
-
-def photo_files(files: list[Path]) -> list[Path]:
-    """The image files of an upload, in natural name order (IMG_2 before IMG_10)."""
-    images = [f for f in files if sniff(f) in IMAGE_FORMATS]
-
-    def key(p: Path):
-        return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", p.name)]
-
-    return sorted(images, key=key)
 
 
 def front_and_back(images: list[Path]) -> tuple[Path, Path | None]:
@@ -155,10 +143,6 @@ def process_flat(
     files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress
 ) -> dict:
     """Turn one or two photos of a flat artefact into a wall-placed panel; return the manifest body."""
-    from service.pipeline.scan import (
-        derive,
-    )  # scan imports heavy writers; keep photos importable alone
-
     max_pixels = options.get("max_image_pixels", tol.DEFAULT_MAX_IMAGE_PIXELS)
     front_path, back_path = front_and_back(photo_files(files))
     flat_kind = metadata.get("flat_kind") or DEFAULT_FLAT_KIND
@@ -198,7 +182,7 @@ def process_flat(
     if report:
         body["rectification"] = {"front": report, **({"back": back_report} if back_report else {})}
     body.setdefault("recipe", []).append(
-        ("panel", {"flat_kind": flat_kind, "depth_m": depth, "rectify": want})
+        {"step": "panel", "options": {"flat_kind": flat_kind, "depth_m": depth, "rectify": want}}
     )
     log.info("flat: %s %.3f x %.3f x %.4f m (%s)", flat_kind, width, height, depth, source)
     return body

@@ -22,8 +22,8 @@ from pathlib import Path
 from service.errors import InvalidMetadata
 from service.pipeline.exchange.sniff import MESH_FORMATS
 from service.pipeline.exchange.sniff import sniff
-from service.pipeline.photos.spin import SPIN_DEFAULTS
-from service.pipeline.photos.spin import ring_files
+from service.pipeline.constants import MIN_RING_FRAMES
+from service.pipeline.photos.images import ring_files
 
 
 def decide_kind(declared: str | None, files: list[Path]) -> tuple[str, str]:
@@ -42,9 +42,9 @@ def guess_kind(files: list[Path]) -> str:
         return "scan"
     if len(photos) <= 2:
         return "flat"
-    if len(photos) >= SPIN_DEFAULTS["min_frames"]:
+    if len(photos) >= MIN_RING_FRAMES:
         return "ring"
     raise InvalidMetadata(
         f'process: {len(photos)} photos and no metadata.kind; say what they are: "flat" (1-2 photos of a '
-        f'painting or page), "ring" ({SPIN_DEFAULTS["min_frames"]}+ turntable photos) or "photogrammetry"'
+        f'painting or page), "ring" ({MIN_RING_FRAMES}+ turntable photos) or "photogrammetry"'
     )

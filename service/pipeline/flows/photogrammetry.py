@@ -1,13 +1,13 @@
 """
-photogrammetry
---------------
+photogrammetry.py
+-----------------
 
 The photogrammetry flow: a set of overlapping photos of one object becomes a
 textured mesh in metres (+Y up, base at y = 0) that then takes the same road
-as a scan (`scan.derive`). Every stage is CPU-only and reports progress:
+as a scan (`derive`). Every stage is CPU-only and reports progress:
 
-1. photos      decode, orient, downscale to `max_image_side`, drop blurred/duplicates (images.py)
-2. sparse      SIFT + matching + incremental mapping with pycolmap (sfm.py)
+1. photos      decode, orient, downscale to `max_image_side`, drop blurred/duplicates (photogrammetry/images.py)
+2. sparse      SIFT + matching + incremental mapping with pycolmap (photogrammetry/sfm.py)
 3. dense       plane-sweep NCC stereo + consistency filter (dense.py)
 4. mesh        TSDF fusion, marching cubes, Poisson hole filling (fuse.py), carve by masks, cut the floor,
                keep the object, decimate (clean.py)
@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from service.errors import InvalidMetadata
 from service.pipeline.constants import UNITS
 from service.pipeline.photogrammetry import clean
 from service.pipeline.photogrammetry.colmap_dense import choose_method
@@ -53,11 +52,12 @@ from service.pipeline.photogrammetry.orient import up_vector
 from service.pipeline.photogrammetry.orient import world_frame
 from service.pipeline.photogrammetry.sfm import reconstruct
 from service.pipeline.photogrammetry.texture import bake
+from service.pipeline.derive import derive
+from service.pipeline.progress import Progress
+from service.pipeline.progress import scaled
 from service.pipeline.scene import Scene
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[int, str], None]
 
 # option name -> default; the job may override any of them
 DEFAULTS = {
@@ -87,8 +87,6 @@ def process_photogrammetry(
     files: list[Path], out_dir: Path, *, metadata: dict, options: dict, progress: Progress
 ) -> dict:
     """Reconstruct a photo set, then derive every output like a scan; return the manifest body."""
-    from service.pipeline.scan import derive  # scan imports run-level helpers; import late
-
     opts = {k: options.get(k, v) for k, v in DEFAULTS.items()}
     # resolved here: a GPU asked for on a CPU server fails before minutes of SfM
     opts["dense_method"] = choose_method(str(opts["dense_method"]))
@@ -105,7 +103,7 @@ def process_photogrammetry(
         out_dir,
         metadata=metadata,
         options=options,
-        progress=lambda p, s: progress(90 + p * 9 // 100, s),
+        progress=scaled(progress, 90, 9),
     )
     facts["seconds"]["derive"] = round(time.perf_counter() - t0, 2)
     body["kind"] = "photogrammetry"
@@ -343,21 +341,9 @@ def _cameras(sparse, by_name: dict, T: np.ndarray, metres: float, shift: np.ndar
 
 def _scale(extents: np.ndarray, sparse, photos, metadata: dict) -> tuple[float, dict]:
     """Metres per model unit and the manifest's scale facts."""
-    bar = metadata.get("scale_bar")
+    bar = metadata.get("scale_bar")  # checked by metadata.check_scale_bar before the flow ran
     if bar:
-        if (
-            not isinstance(bar, dict)
-            or not isinstance(bar.get("distance"), (int, float))
-            or bar["distance"] <= 0
-        ):
-            raise InvalidMetadata(
-                'metadata.scale_bar.distance: give the bar\'s length, e.g. {"distance": 8, "unit": "cm"}'
-            )
         unit = bar.get("unit", "cm")
-        if unit not in UNITS:
-            raise InvalidMetadata(
-                f"metadata.scale_bar.unit: {unit!r} is not one of {', '.join(UNITS)}"
-            )
         lookup = {p.source.lower(): (p.name, p.scale) for p in photos}
         length = scale_bar_length(bar, sparse.views, lookup)
         metres = bar["distance"] * UNITS[unit]

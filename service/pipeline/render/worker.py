@@ -30,7 +30,7 @@ from service.pipeline.render.gl import Renderer
 from service.pipeline.render.model import bounds_of
 from service.pipeline.render.model import load_parts
 from service.pipeline.render.model import points_of
-from service.pipeline.render.video import VideoWriter
+from service.pipeline.exchange.video import VideoWriter
 
 log = logging.getLogger(__name__)
 

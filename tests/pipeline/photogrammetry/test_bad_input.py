@@ -10,7 +10,7 @@ from PIL import ImageFilter
 from service.errors import InvalidImage
 from service.pipeline.photogrammetry.images import find_photos
 from service.pipeline.photogrammetry.images import prepare_photos
-from service.pipeline.run import process
+from service.pipeline.flows import process
 
 META = {"title": {"en": "Thing"}, "kind": "photogrammetry"}
 

@@ -13,7 +13,7 @@ from PIL import Image
 from scipy.spatial import cKDTree
 
 from service.pipeline.photogrammetry.colmap_dense import cuda_available
-from service.pipeline.run import process
+from service.pipeline.flows import process
 from tests.pipeline.photogrammetry.synth import bowl
 from tests.pipeline.photogrammetry.synth import vase
 from tests.pipeline.photogrammetry.synth import camera_eyes

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from service.pipeline.metadata import validate_metadata
-from service.pipeline.run import process
+from service.pipeline.flows import process
 from tests.pipeline.photos.test_spin import write_ring
 from tests.viewer.browser import launch
 

@@ -17,7 +17,7 @@ from service.pipeline.manifest import sha256_of
 from service.pipeline.render import overlay
 from service.pipeline.render.previews import make_previews
 from service.pipeline.render.previews import pick_source
-from service.pipeline.run import process
+from service.pipeline.flows import process
 from tests.fixtures import CORPUS
 from tests.fixtures import REPO
 from tests.pipeline.render.textmatch import best_match

@@ -1,9 +1,8 @@
 """
-normalise.py
+orient_up.py
 ------------
 
-Steps that put every scan in the same frame: metres, +Y up, origin at the
-centre of the base so AR viewers stand the artefact on the floor.
+Step: rotate a scene so the artefact's up axis is +Y (glTF, AR viewers).
 """
 
 from __future__ import annotations
@@ -13,9 +12,8 @@ import logging
 import numpy as np
 import trimesh
 
-from service.pipeline import constants as tol
 from service.pipeline.scene import Scene
-from service.pipeline.upright import detect_up
+from service.pipeline.steps.upright import detect_up
 
 log = logging.getLogger(__name__)
 
@@ -28,50 +26,6 @@ _TO_Y_UP = {
     "+X": trimesh.transformations.rotation_matrix(np.pi / 2, [0, 0, 1]),
     "-X": trimesh.transformations.rotation_matrix(-np.pi / 2, [0, 0, 1]),
 }
-
-
-def scale_to_metres(scene: Scene, *, unit: str | None = None, height: float | None = None) -> Scene:
-    """Scale coordinates to metres: a declared height beats a declared unit beats a guess.
-
-    Parameters
-    ----------
-    scene : Scene
-      Call after `orient_up`, so "height" means the Y extent.
-    unit : str or None
-      Unit of the file's coordinates (key of `constants.UNITS`).
-    height : float or None
-      Physical height of the artefact in metres, from the catalogue.
-    """
-    if unit is not None and unit not in tol.UNITS:
-        raise ValueError(f"scale_to_metres: unknown unit {unit!r}; use one of {sorted(tol.UNITS)}")
-    extent = scene.bounds[1] - scene.bounds[0]
-    if height:
-        factor = height / max(float(extent[1]), 1e-12)
-        scene.info["scale_source"] = "declared height"
-    elif unit or scene.unit:
-        factor = tol.UNITS[unit or scene.unit]
-        scene.info["scale_source"] = "declared unit" if unit else "file unit"
-    elif extent.max() > tol.MM_GUESS_ABOVE:
-        factor = tol.UNITS["mm"]
-        scene.info["scale_source"] = "guessed millimetres"
-        scene.warnings.append(
-            f"scale: no unit declared and the scan is {extent.max():.0f} units across; assumed millimetres"
-        )
-    else:
-        factor = 1.0
-        scene.info["scale_source"] = "assumed metres"
-    if factor != 1.0:
-        scene.apply_transform(np.diag([factor, factor, factor, 1.0]))
-    scene.unit = "m"
-    size = (scene.bounds[1] - scene.bounds[0]).max()
-    if size > tol.MAX_SIZE_M or size < tol.MIN_SIZE_M:
-        scene.warnings.append(
-            f"scale: the artefact is {size:.4g} m across, outside {tol.MIN_SIZE_M}-{tol.MAX_SIZE_M} m; "
-            "check the unit or declare the physical size"
-        )
-    scene.info["scale_factor"] = factor
-    log.info("scale_to_metres: x%g (%s), largest extent %.4g m", factor, scene.info["scale_source"], size)
-    return scene
 
 
 def orient_up(scene: Scene, *, up: str | None = None, detect: bool = True) -> Scene:
@@ -125,11 +79,3 @@ def _axis(up: str) -> str:
     if axis not in _TO_Y_UP:
         raise ValueError(f"orient_up: unknown axis {up!r}; use one of {sorted(_TO_Y_UP)}")
     return axis
-
-
-def center_base(scene: Scene) -> Scene:
-    """Move the origin to the centre of the bottom face of the bounding box (y = 0)."""
-    lo, hi = scene.bounds
-    offset = np.array([-(lo[0] + hi[0]) / 2, -lo[1], -(lo[2] + hi[2]) / 2])
-    scene.apply_transform(trimesh.transformations.translation_matrix(offset))
-    return scene

@@ -1,0 +1,16 @@
+"""
+photogrammetry
+--------------
+
+The library of photogrammetry stages, one module each; the flow that chains
+them is `flows/photogrammetry.py`.
+
+- images.py        decode, orient, downscale, drop blurred and duplicate photos
+- sfm.py           SIFT, matching and incremental mapping with pycolmap
+- dense.py         plane-sweep NCC stereo and the consistency filter
+- colmap_dense.py  COLMAP PatchMatch when pycolmap has CUDA
+- fuse.py          TSDF fusion, marching cubes, Poisson hole filling
+- clean.py         carve by masks, cut the floor, keep the object, decimate
+- texture.py       xatlas atlas and baking from the best views
+- orient.py        +Y from the camera ring or ground, scale from metadata
+"""
