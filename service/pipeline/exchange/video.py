@@ -138,6 +138,8 @@ class VideoWriter:
                 pass
         err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
         code = self.proc.wait()
+        if self.proc.stderr:
+            self.proc.stderr.close()
         if code != 0:
             raise PreviewFailed(
                 f"previews: ffmpeg failed ({code}) writing {self.path.name}: {err.strip()[-500:]}"
@@ -147,6 +149,9 @@ class VideoWriter:
         """Stop ffmpeg after an error elsewhere."""
         self.proc.kill()
         self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stderr):
+            if pipe:
+                pipe.close()
 
     def __enter__(self) -> Self:
         return self

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.constants import UNITS
 from service.pipeline.photogrammetry import clean
 from service.pipeline.photogrammetry.colmap_dense import choose_method
@@ -73,6 +74,7 @@ DEFAULTS = {
     "threads": 2,
     "min_photos": MIN_PHOTOS,  # fewer is refused (research sets with known cameras may lower it)
     "max_photos": MAX_PHOTOS,  # more is refused before decoding
+    "max_image_pixels": DEFAULT_MAX_IMAGE_PIXELS,  # larger photos are refused before decoding
 }
 
 # plane sweep for views whose neighbours are 40-80 degrees away (few photos
@@ -134,6 +136,7 @@ def reconstruct_scene(
         max_side=int(opts["max_image_side"]),
         min_photos=int(opts["min_photos"]),
         max_photos=int(opts["max_photos"]),
+        max_pixels=int(opts["max_image_pixels"]),
     )
     done("photos")
     stage(8, "features, matching and sparse reconstruction")

@@ -17,7 +17,6 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ from service.pipeline.render.model import bounds_of
 from service.pipeline.render.model import load_parts
 from service.pipeline.render.model import points_of
 from service.pipeline.exchange.video import VideoWriter
+from service.pipeline.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,6 @@ PREVIEW_DEFAULTS = {
 CAPTION_WINDOW = (-1.0, 1.0, -1.0 + 2 * overlay.CAPTION_SHARE, 0.96)
 # panels swing this far either side instead of showing their edge
 SWING_DEGREES = 25.0
-
-Progress = Callable[[int, str], None]
 
 
 def render_previews(

@@ -91,9 +91,16 @@ def test_gpu_dense_on_a_cpu_server_fails_before_sfm(tmp_path, monkeypatch):
 
 
 def test_masks_pair_with_their_photos(tmp_path):
+    from PIL import Image
+
     files = [
-        tmp_path / n for n in ("A.JPG", "A_mask.png", "b.png", "b_mask.jpg", "notes.txt", "c.heic")
+        tmp_path / n for n in ("A.JPG", "A_mask.png", "b.png", "b_mask.jpg", "notes.txt", "c.tif")
     ]
+    for f in files:
+        if f.suffix == ".txt":
+            f.write_text("not a photo")
+        else:  # the finder reads the content, not the extension
+            Image.new("RGB", (32, 32)).save(f, format={".JPG": "JPEG", ".jpg": "JPEG"}.get(f.suffix))
     photos, masks = find_photos(files)
-    assert [p.name for p in photos] == ["A.JPG", "b.png", "c.heic"]
+    assert [p.name for p in photos] == ["A.JPG", "b.png", "c.tif"]
     assert {k: v.name for k, v in masks.items()} == {"a": "A_mask.png", "b": "b_mask.jpg"}
