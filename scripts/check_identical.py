@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.pipeline.photos.helpers import painting  # noqa: E402 - the test suite's generated painting
 CORPUS = ROOT.parent / "shared" / "corpus"
 if not CORPUS.exists():
     CORPUS = ROOT / "shared" / "corpus"
@@ -45,20 +47,6 @@ if not CORPUS.exists():
 NO_PREVIEWS = {"previews": False}
 RING = {"spin": {"sizes": (128, 256), "video_side": 256, "video_seconds": 2.0}}
 VARYING = {"seconds"}
-
-
-def _painting(width: int, height: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width] / max(width, height)
-    img = np.zeros((height, width, 3))
-    for c in range(3):
-        fx, fy, ph = rng.uniform(2, 9), rng.uniform(2, 9), rng.uniform(0, 6)
-        img[..., c] = 0.5 + 0.35 * np.sin(fx * x * 6.3 + ph) * np.cos(fy * y * 6.3)
-    img = (img * 255).clip(0, 255).astype(np.uint8)
-    for _ in range(40):
-        x0, y0 = rng.integers(0, width - 40), rng.integers(0, height - 20)
-        img[y0 : y0 + rng.integers(3, 20), x0 : x0 + rng.integers(10, 40)] = rng.integers(0, 255, 3)
-    return img
 
 
 def _s15(v: float) -> bytes:
@@ -119,7 +107,7 @@ def _box_zip(path: Path) -> Path:
         lines.append(f"f {a}/1 {b}/2 {c}/3")
         lines.append(f"f {a}/1 {c}/3 {d}/4")
     png = io.BytesIO()
-    Image.fromarray(_painting(64, 64, 3)).save(png, format="PNG")
+    Image.fromarray(painting(64, 64, 3)).save(png, format="PNG")
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("box.obj", "\n".join(lines) + "\n")
         z.writestr("box.mtl", "newmtl skin\nKd 1 1 1\nmap_Kd box.png\n")
@@ -144,7 +132,7 @@ def cases(work: Path) -> dict[str, tuple[list[Path], dict, dict]]:
     }
     front = work / "flat" / "front.jpg"
     front.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(_painting(610, 460, 1)).save(front, quality=92)
+    Image.fromarray(painting(610, 460, 1)).save(front, quality=92)
     out["flat-declared"] = (
         [front],
         {"title": {"en": "P"}, "kind": "flat", "flat_kind": "canvas", "dimensions": {"width": 61, "height": 46, "unit": "cm"}},
@@ -152,14 +140,14 @@ def cases(work: Path) -> dict[str, tuple[list[Path], dict, dict]]:
     )
     scan = work / "flat2"
     scan.mkdir(exist_ok=True)
-    Image.fromarray(_painting(600, 400, 2)).save(scan / "sheet.tif", dpi=(300, 300))
-    Image.fromarray(_painting(600, 400, 5)).save(scan / "sheet_verso.png", dpi=(300, 300))
+    Image.fromarray(painting(600, 400, 2)).save(scan / "sheet.tif", dpi=(300, 300))
+    Image.fromarray(painting(600, 400, 5)).save(scan / "sheet_verso.png", dpi=(300, 300))
     out["flat-dpi-back"] = ([scan], {"title": {"en": "Sheet"}, "kind": "flat", "flat_kind": "paper"}, NO_PREVIEWS)
     import tifffile
 
     tiff = work / "flat3" / "adobe16.tif"
     tiff.parent.mkdir(exist_ok=True)
-    a16 = (_painting(400, 300, 9).astype(np.uint16) * 257)
+    a16 = (painting(400, 300, 9).astype(np.uint16) * 257)
     tifffile.imwrite(tiff, a16, photometric="rgb", extratags=[(34675, "B", None, _icc_profile(), False)])
     out["flat-tiff16-icc"] = (
         [tiff],

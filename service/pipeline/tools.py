@@ -73,7 +73,7 @@ class NodeRun:
 
     @property
     def proc(self):
-        """The running `subprocess.Popen`."""
+        """The running process (a `Popen`)."""
         return self.child.proc
 
     def result(self) -> list[dict]:

@@ -101,8 +101,27 @@ def derive(scene: Scene, out_dir: Path, *, metadata: dict, options: dict, progre
         first = report["messages"][0]["message"] if report["messages"] else "see manifest"
         raise InvalidScan(f"validate: master.glb has {report['errors']} glTF errors ({first})")
     lo, hi = scene.bounds
+    outputs = {"master.glb": _master_entry(master, master_scene, scene, report), **level_files}
+    if usdz is not None:
+        outputs["ar.usdz"] = _usdz_entry(*usdz, scenes["ar"], outputs["ar.glb"]["texture_size"])
+        variants["usdz"] = "ar.usdz"
+    progress(95, "derived")
+    return {
+        "kind": metadata.get("kind") or "scan",
+        "source": scene.info,
+        "recipe": [{"step": "derive", "options": {"levels": sorted(variants)}}],
+        "files": outputs,
+        "levels": variants,
+        "dimensions_m": (hi - lo).round(6).tolist(),
+        "warnings": scene.warnings,
+    }
+
+
+def _master_entry(master: Path, master_scene: Scene, scene: Scene, report: dict) -> dict:
+    """The manifest entry of master.glb: the upload's resolution up to MASTER_FACES, uncompressed."""
+    lo, hi = scene.bounds
     sizes = [s for s in texture_sizes(master) if s]
-    master_entry = describe_file(
+    return describe_file(
         master,
         role="master",
         level="master",
@@ -118,28 +137,17 @@ def derive(scene: Scene, out_dir: Path, *, metadata: dict, options: dict, progre
             {"step": "write_glb", "options": {"texture_size": None, "compression": None}},
         ],
     )
-    outputs = {"master.glb": master_entry, **level_files}
-    if usdz is not None:
-        path, check = usdz
-        ar = scenes["ar"]
-        outputs["ar.usdz"] = describe_file(
-            path,
-            role="usdz",
-            level="ar",
-            faces=ar.faces,
-            vertices=ar.vertices,
-            texture_size=outputs["ar.glb"]["texture_size"],
-            validation=check,
-            recipe=[{"step": "write_usdz", "options": {"from": "ar.glb level", "texture_size": USDZ_TEXTURE}}],
-        )
-        variants["usdz"] = "ar.usdz"
-    progress(95, "derived")
-    return {
-        "kind": metadata.get("kind") or "scan",
-        "source": scene.info,
-        "recipe": [{"step": "derive", "options": {"levels": sorted(variants)}}],
-        "files": outputs,
-        "levels": variants,
-        "dimensions_m": (hi - lo).round(6).tolist(),
-        "warnings": scene.warnings,
-    }
+
+
+def _usdz_entry(path: Path, check: dict, ar: Scene, texture_size: int | None) -> dict:
+    """The manifest entry of ar.usdz, authored from the ar level."""
+    return describe_file(
+        path,
+        role="usdz",
+        level="ar",
+        faces=ar.faces,
+        vertices=ar.vertices,
+        texture_size=texture_size,
+        validation=check,
+        recipe=[{"step": "write_usdz", "options": {"from": "ar.glb level", "texture_size": USDZ_TEXTURE}}],
+    )

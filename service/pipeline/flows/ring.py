@@ -47,6 +47,10 @@ def process_ring(
     Two passes keep memory flat however long the ring: small copies decide
     exposure and framing, then each full frame is decoded, written at every
     size and streamed to the video, one at a time.
+
+    Over 80 lines on purpose: the two writers (`write_levels`, `video_frames`)
+    are closures over the level names and shapes they fill in, so frames are
+    written and encoded in one pass without keeping them.
     """
     o = {**SPIN_DEFAULTS, **(options.get("spin") or {})}
     max_pixels = options.get("max_image_pixels", tol.DEFAULT_MAX_IMAGE_PIXELS)
@@ -55,27 +59,7 @@ def process_ring(
     check_ring(paths, max_pixels=max_pixels, min_frames=o["min_frames"], max_frames=o["max_frames"])
     warnings: list[str] = []
     n = len(paths)
-    smalls = []
-    for i, p in enumerate(paths):
-        progress(5 + int(20 * i / n), "analyse")
-        small = load_photo(p, max_pixels=max_pixels, max_side=STATS_SIDE).pixels
-        smalls.append(resize_even(small, STATS_SIDE) if max(small.shape[:2]) > STATS_SIDE else small)
-    gains = exposure_gains(smalls, band=o["band"], max_gain=o["max_gain"])
-    if np.any(np.isclose(np.abs(np.log(gains)), np.log(o["max_gain"]))):
-        warnings.append(
-            "ring: exposure differs a lot between frames; some could not be matched fully"
-        )
-    smalls = [apply_gains(f, g) for f, g in zip(smalls, gains)]
-    masks = _load_masks(mask_files(files, paths), smalls, max_pixels)
-    box, found = crop_box(smalls, band=o["band"], margin=o["margin"], masks=masks)
-    if not found:
-        warnings.append(
-            "ring: the object could not be told from the backdrop; frames are not cropped"
-        )
-    sh, sw = smalls[0].shape[:2]
-    rel = np.array(box, np.float64) / [sw, sh, sw, sh]
-    used_masks = masks is not None
-    del smalls, masks
+    gains, rel, found, used_masks = _analyse(files, paths, o, max_pixels, progress, warnings)
     # decode big enough that the largest size survives the crop (DCT scaling steps by 2)
     sizes = sorted(int(s) for s in o["sizes"])
     need = math.ceil(max(sizes[-1], o["video_side"]) / max(rel[2] - rel[0], rel[3] - rel[1], 0.1))
@@ -146,16 +130,7 @@ def process_ring(
         {"size": s, "width": shapes[s][0], "height": shapes[s][1], "frames": names[s]}
         for s in usable
     ]
-    x0, y0, x1, y1 = full_box
-    spin = {
-        "version": 1,
-        "frames": n,
-        "aspect": round((x1 - x0) / (y1 - y0), 5),
-        "sizes": listing,
-        "poster": listing[0]["frames"][0],
-        "video": "spin.mp4",
-    }
-    (out_dir / "spin.json").write_text(json.dumps(spin, indent=1), encoding="utf-8")
+    _write_spin_json(out_dir / "spin.json", n, full_box, listing)
     outputs["spin.json"] = describe_file(out_dir / "spin.json", role="spin")
     log.info("ring: %d frames, crop %s of %s, sizes %s", n, full_box, full_size, usable)
     return {
@@ -209,3 +184,47 @@ def _load_masks(
             grey = cv2.resize(grey, frame.shape[1::-1], interpolation=cv2.INTER_AREA)
         out.append(grey > 127)
     return out
+
+
+def _analyse(
+    files: list[Path], paths: list[Path], o: dict, max_pixels: int, progress: Progress, warnings: list[str]
+) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+    """Pass 1 on small copies: per-frame gains, the crop box relative to the frame,
+    whether an object was found and whether masks were used."""
+    n = len(paths)
+    smalls = []
+    for i, p in enumerate(paths):
+        progress(5 + int(20 * i / n), "analyse")
+        small = load_photo(p, max_pixels=max_pixels, max_side=STATS_SIDE).pixels
+        smalls.append(resize_even(small, STATS_SIDE) if max(small.shape[:2]) > STATS_SIDE else small)
+    gains = exposure_gains(smalls, band=o["band"], max_gain=o["max_gain"])
+    if np.any(np.isclose(np.abs(np.log(gains)), np.log(o["max_gain"]))):
+        warnings.append(
+            "ring: exposure differs a lot between frames; some could not be matched fully"
+        )
+    smalls = [apply_gains(f, g) for f, g in zip(smalls, gains)]
+    masks = _load_masks(mask_files(files, paths), smalls, max_pixels)
+    box, found = crop_box(smalls, band=o["band"], margin=o["margin"], masks=masks)
+    if not found:
+        warnings.append(
+            "ring: the object could not be told from the backdrop; frames are not cropped"
+        )
+    sh, sw = smalls[0].shape[:2]
+    rel = np.array(box, np.float64) / [sw, sh, sw, sh]
+    used_masks = masks is not None
+    return gains, rel, found, used_masks
+
+
+def _write_spin_json(path: Path, n: int, full_box: tuple, listing: list[dict]) -> None:
+    """The listing the spin viewer (`service/static/spin/`) reads."""
+    x0, y0, x1, y1 = full_box
+    spin = {
+        "version": 1,
+        "frames": n,
+        "aspect": round((x1 - x0) / (y1 - y0), 5),
+        "sizes": listing,
+        "poster": listing[0]["frames"][0],
+        "video": "spin.mp4",
+    }
+    path.write_text(json.dumps(spin, indent=1), encoding="utf-8")
+
