@@ -27,6 +27,8 @@ from service.pipeline.derive.compress import DRACO_DEFAULTS
 from service.pipeline.derive.compress import decode_check
 from service.pipeline.derive.compress import draco
 from service.pipeline.derive.compress import start_draco
+from service.pipeline.derive.validate import start_validation
+from service.pipeline.derive.validate import validate_gltf
 from service.pipeline.exchange.glb import patch_glb
 from service.pipeline.exchange.glb import read_images
 from service.pipeline.exchange.glb import replace_images
@@ -34,12 +36,11 @@ from service.pipeline.exchange.gltf_write import GENERATOR
 from service.pipeline.exchange.gltf_write import texture_sizes
 from service.pipeline.exchange.gltf_write import write_glb
 from service.pipeline.manifest import describe_file
+from service.pipeline.progress import Progress
 from service.pipeline.scene import Scene
 from service.pipeline.steps.simplify import simplify
 from service.pipeline.steps.textures import JPEG_QUALITY
 from service.pipeline.steps.textures import WEBP_QUALITY
-from service.pipeline.derive.validate import start_validation
-from service.pipeline.derive.validate import validate_gltf
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def write_levels(
     *,
     copyright: str | None,
     extensions: dict,
-    progress: Callable[[int, str], None],
+    progress: Progress,
     alongside: Callable[[], Any] | None = None,
 ) -> tuple[dict, Any]:
     """Write the Draco GLB of every planned level (`level_scenes`) into `out_dir`.

@@ -26,11 +26,11 @@ import numpy as np
 
 from service.errors import InvalidScan
 from service.pipeline.derive.rights import usd_layer_data
+from service.pipeline.derive.usd_material import TextureFiles
+from service.pipeline.derive.usd_material import author_material
 from service.pipeline.scene import Scene
 from service.pipeline.scene import corner_colours
 from service.pipeline.scene import normals_of
-from service.pipeline.derive.usd_material import TextureFiles
-from service.pipeline.derive.usd_material import author_material
 
 log = logging.getLogger(__name__)
 

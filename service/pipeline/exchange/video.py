@@ -5,8 +5,8 @@ video.py
 The one MP4 writer: stream raw RGB frames into the ffmpeg binary bundled
 with imageio-ffmpeg (libx264, yuv420p, +faststart), one frame at a time, so
 a turntable or a spin set never sits in memory. `VideoWriter` serves the
-preview renderer (flip, overlay, upscale); `write_mp4` the ring flow. Encoding runs in the ffmpeg process in parallel with
-rendering (5.5 s for 180 frames of 1080x1920 at preset veryfast, research
+preview renderer (flip, overlay, upscale); `write_mp4` the ring flow.
+Encoding runs in the ffmpeg process in parallel with rendering (5.5 s for 180 frames of 1080x1920 at preset veryfast, research
 note section 4).
 """
 

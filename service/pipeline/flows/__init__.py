@@ -32,6 +32,7 @@ from service.pipeline.manifest import write_manifest
 from service.pipeline.metadata import check_scale_bar
 from service.pipeline.progress import Progress
 from service.pipeline.progress import monotonic
+from service.pipeline.progress import silent
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def process(
     """
     metadata = metadata or {}
     options = {**DEFAULT_OPTIONS, **(options or {})}
-    progress = monotonic(progress or (lambda pct, stage: None))
+    progress = monotonic(progress or silent)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     kind = metadata.get("kind")

@@ -21,13 +21,13 @@ from pathlib import Path
 from service.errors import InvalidMetadata
 from service.errors import MissingFile
 from service.pipeline import constants as tol
+from service.pipeline.constants import DEFAULT_FLAT_KIND
+from service.pipeline.constants import FLAT_KINDS
 from service.pipeline.constants import UNITS
 from service.pipeline.derive import derive
 from service.pipeline.photos.images import Photo
 from service.pipeline.photos.images import load_photo
 from service.pipeline.photos.images import photo_files
-from service.pipeline.constants import DEFAULT_FLAT_KIND
-from service.pipeline.constants import FLAT_KINDS
 from service.pipeline.photos.panel import PANEL_DEFAULTS
 from service.pipeline.photos.panel import build_panel
 from service.pipeline.photos.rectify import rectify

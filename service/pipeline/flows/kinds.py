@@ -20,9 +20,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from service.errors import InvalidMetadata
+from service.pipeline.constants import MIN_RING_FRAMES
 from service.pipeline.exchange.sniff import MESH_FORMATS
 from service.pipeline.exchange.sniff import sniff
-from service.pipeline.constants import MIN_RING_FRAMES
 from service.pipeline.photos.images import ring_files
 
 

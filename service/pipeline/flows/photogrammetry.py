@@ -29,6 +29,7 @@ from PIL import Image
 
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.constants import UNITS
+from service.pipeline.derive import derive
 from service.pipeline.photogrammetry import clean
 from service.pipeline.photogrammetry.colmap_dense import choose_method
 from service.pipeline.photogrammetry.colmap_dense import colmap_depth_maps
@@ -53,7 +54,6 @@ from service.pipeline.photogrammetry.orient import up_vector
 from service.pipeline.photogrammetry.orient import world_frame
 from service.pipeline.photogrammetry.sfm import reconstruct
 from service.pipeline.photogrammetry.texture import bake
-from service.pipeline.derive import derive
 from service.pipeline.progress import Progress
 from service.pipeline.progress import scaled
 from service.pipeline.scene import Scene

@@ -29,11 +29,11 @@ from service.pipeline.photos.images import mask_files
 from service.pipeline.photos.images import ring_files
 from service.pipeline.photos.spin import SPIN_DEFAULTS
 from service.pipeline.photos.spin import STATS_SIDE
-from service.pipeline.photos.spin import resize_even
 from service.pipeline.photos.spin import apply_gains
 from service.pipeline.photos.spin import check_ring
 from service.pipeline.photos.spin import crop_box
 from service.pipeline.photos.spin import exposure_gains
+from service.pipeline.photos.spin import resize_even
 from service.pipeline.progress import Progress
 
 log = logging.getLogger(__name__)

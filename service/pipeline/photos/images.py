@@ -32,10 +32,10 @@ from PIL import UnidentifiedImageError
 from service.errors import InvalidImage
 from service.errors import ScanTooLarge
 from service.errors import UnsupportedFormat
+from service.pipeline import icc
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.exchange.sniff import IMAGE_FORMATS
 from service.pipeline.exchange.sniff import sniff
-from service.pipeline import icc
 
 log = logging.getLogger(__name__)
 

@@ -22,15 +22,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from service.pipeline.exchange.video import VideoWriter
 from service.pipeline.metadata import display_title
+from service.pipeline.progress import Progress
+from service.pipeline.progress import silent
 from service.pipeline.render import camera as cam
 from service.pipeline.render import overlay
 from service.pipeline.render.gl import Renderer
 from service.pipeline.render.model import bounds_of
 from service.pipeline.render.model import load_parts
 from service.pipeline.render.model import points_of
-from service.pipeline.exchange.video import VideoWriter
-from service.pipeline.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def render_previews(
       One entry per file: name, role, width, height and format facts.
     """
     opts = {**PREVIEW_DEFAULTS, **{k: v for k, v in options.items() if v is not None}}
-    progress = progress or (lambda pct, stage: None)
+    progress = progress or silent
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     parts = load_parts(glb)

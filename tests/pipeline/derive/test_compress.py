@@ -7,12 +7,12 @@ import pytest
 from service.errors import InvalidScan
 from service.pipeline.derive.compress import decode_check
 from service.pipeline.derive.compress import draco
+from service.pipeline.derive.validate import validate_gltf
 from service.pipeline.exchange.glb import read_glb
 from service.pipeline.exchange.glb import read_images
 from service.pipeline.exchange.glb import replace_images
 from service.pipeline.exchange.gltf_write import write_glb
 from service.pipeline.steps.simplify import simplify
-from service.pipeline.derive.validate import validate_gltf
 from tests.pipeline.scenes import uv_sphere
 
 

@@ -15,9 +15,9 @@ from service.errors import InvalidScan
 from service.errors import MissingFile
 from service.errors import ScanTooLarge
 from service.errors import UnsupportedFormat
+from service.pipeline.derive import derive
 from service.pipeline.exchange.glb import read_glb
 from service.pipeline.flows import process
-from service.pipeline.derive import derive
 from tests.fixtures import CORPUS
 from tests.pipeline.scenes import uv_sphere
 

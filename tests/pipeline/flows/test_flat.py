@@ -8,9 +8,9 @@ import trimesh
 from PIL import Image
 
 from service.errors import InvalidMetadata
+from service.pipeline.flows import process
 from service.pipeline.metadata import validate_metadata
 from service.pipeline.photos.panel import border_colour
-from service.pipeline.flows import process
 from tests.pipeline.photos.helpers import painting
 
 

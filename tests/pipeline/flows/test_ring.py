@@ -13,8 +13,8 @@ from PIL import Image
 from service.errors import InvalidImage
 from service.errors import InvalidPhotoSet
 from service.errors import ScanTooLarge
-from service.pipeline.metadata import validate_metadata
 from service.pipeline.flows import process
+from service.pipeline.metadata import validate_metadata
 
 AXIS = 200  # the turntable axis is left of the photo's centre (240)
 FAST = {"spin": {"sizes": (128, 256), "video_side": 256, "video_seconds": 2.0}}

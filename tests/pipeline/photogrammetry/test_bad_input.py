@@ -8,9 +8,9 @@ from PIL import Image
 from PIL import ImageFilter
 
 from service.errors import InvalidImage
+from service.pipeline.flows import process
 from service.pipeline.photogrammetry.images import find_photos
 from service.pipeline.photogrammetry.images import prepare_photos
-from service.pipeline.flows import process
 
 META = {"title": {"en": "Thing"}, "kind": "photogrammetry"}
 

@@ -12,12 +12,12 @@ import trimesh
 from PIL import Image
 from scipy.spatial import cKDTree
 
-from service.pipeline.photogrammetry.colmap_dense import cuda_available
 from service.pipeline.flows import process
+from service.pipeline.photogrammetry.colmap_dense import cuda_available
 from tests.pipeline.photogrammetry.synth import bowl
-from tests.pipeline.photogrammetry.synth import vase
 from tests.pipeline.photogrammetry.synth import camera_eyes
 from tests.pipeline.photogrammetry.synth import truth_colour
+from tests.pipeline.photogrammetry.synth import vase
 from tests.pipeline.photogrammetry.synth import write_photo_set
 from tests.pipeline.photogrammetry.truth import align
 from tests.pipeline.photogrammetry.truth import chamfer

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from service.pipeline.metadata import validate_metadata
 from service.pipeline.flows import process
+from service.pipeline.metadata import validate_metadata
 from tests.pipeline.flows.test_ring import write_ring
 from tests.viewer.browser import launch
 

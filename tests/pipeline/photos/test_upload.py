@@ -8,8 +8,8 @@ import zipfile
 from PIL import Image
 
 from tests.conftest import run_jobs
-from tests.pipeline.photos.helpers import painting
 from tests.pipeline.flows.test_ring import write_ring
+from tests.pipeline.photos.helpers import painting
 
 
 def _post(client, auth, path, metadata):

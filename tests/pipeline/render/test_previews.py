@@ -13,11 +13,11 @@ import zxingcpp
 from PIL import Image
 
 from service.errors import PreviewFailed
+from service.pipeline.flows import process
 from service.pipeline.manifest import sha256_of
 from service.pipeline.render import overlay
 from service.pipeline.render.previews import make_previews
 from service.pipeline.render.previews import pick_source
-from service.pipeline.flows import process
 from tests.fixtures import CORPUS
 from tests.fixtures import REPO
 from tests.pipeline.render.textmatch import best_match

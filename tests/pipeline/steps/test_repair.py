@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
-from service.pipeline.steps.repair import repair
 from service.pipeline.scene import Scene
+from service.pipeline.steps.repair import repair
 
 
 def broken_box() -> trimesh.Trimesh:

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import trimesh
 
-from service.pipeline.steps import run_recipe
 from service.pipeline.exchange import load
-from service.pipeline.steps.orient_up import orient_up
 from service.pipeline.flows import process
 from service.pipeline.scene import Scene
+from service.pipeline.steps import run_recipe
+from service.pipeline.steps.orient_up import orient_up
 from service.pipeline.steps.upright import AXES
 from service.pipeline.steps.upright import detect_up
 from tests.fixtures import CORPUS
