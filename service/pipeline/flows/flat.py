@@ -181,8 +181,8 @@ def process_flat(
     body["size_source"] = source
     if report:
         body["rectification"] = {"front": report, **({"back": back_report} if back_report else {})}
-    body.setdefault("recipe", []).append(
-        {"step": "panel", "options": {"flat_kind": flat_kind, "depth_m": depth, "rectify": want}}
-    )
+    # in the order they ran: the panel is built, then derived
+    panel = {"step": "panel", "options": {"flat_kind": flat_kind, "depth_m": depth, "rectify": want}}
+    body["recipe"] = [panel, *body.get("recipe", [])]
     log.info("flat: %s %.3f x %.3f x %.4f m (%s)", flat_kind, width, height, depth, source)
     return body

@@ -109,6 +109,7 @@ def process_photogrammetry(
     )
     facts["seconds"]["derive"] = round(time.perf_counter() - t0, 2)
     body["kind"] = "photogrammetry"
+    body["recipe"] = [{"step": "photogrammetry", "options": opts}, *body.get("recipe", [])]
     body["photogrammetry"] = facts
     body["scale"] = facts["scale"]["source"]
     return body

@@ -30,6 +30,9 @@ def test_painting_61_by_46_cm_is_a_true_size_wall_panel(tmp_path):
     assert manifest["placement"] == "wall"
     assert manifest["kind"] == "flat" and manifest["kind_source"] == "metadata"
     assert manifest["size_source"] == "declared"
+    # recipe entries have one shape in every flow, in the order they ran
+    assert [e["step"] for e in manifest["recipe"]] == ["panel", "derive"]
+    assert manifest["recipe"][0]["options"] == {"flat_kind": "canvas", "depth_m": 0.02, "rectify": False}
     entry = manifest["files"]["master.glb"]
     assert entry["validation"]["errors"] == 0
     mesh = trimesh.load(tmp_path / "out" / "master.glb")

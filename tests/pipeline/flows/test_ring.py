@@ -62,6 +62,8 @@ def test_ring_becomes_a_centred_matched_spin_set(tmp_path):
     out = tmp_path / "out"
     manifest = process(paths[::-1], out, metadata=_md(), options=FAST)
     assert manifest["kind"] == "ring" and manifest["kind_source"] == "heuristic"
+    assert [e["step"] for e in manifest["recipe"]] == ["spin"]
+    assert set(manifest["recipe"][0]["options"]) == {"sizes", "crop", "gains"}
     spin = json.loads((out / "spin.json").read_text())
     assert spin["frames"] == 16
     assert [s["size"] for s in spin["sizes"]] == [128, 256]
