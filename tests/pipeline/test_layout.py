@@ -142,3 +142,34 @@ def test_choosing_a_flow_loads_no_heavy_library():
     code = "import sys, service.pipeline.flows as f; f.decide_kind(None, []); print(sorted(m for m in ('cv2', 'open3d', 'pycolmap') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
+
+
+CORE = {"constants", "scene", "geometry", "icc", "progress", "metadata", "manifest", "child_process", "tools", "texture_files"}
+# folder -> what its modules may import inside the pipeline (service/pipeline/README.md)
+ALLOWED = {
+    "core": {"core"},
+    "exchange": {"core", "exchange"},
+    "steps": {"core", "exchange", "steps"},
+    "photos": {"core", "exchange", "photos"},
+    "derive": {"core", "exchange", "steps", "derive"},
+    "photogrammetry": {"core", "exchange", "photos", "photogrammetry"},
+    "render": {"core", "exchange", "render"},
+    "flows": {"core", "exchange", "steps", "photos", "derive", "photogrammetry", "render", "flows"},
+}
+
+
+def _room(module: str) -> str:
+    parts = module.split(".")[2:]  # after service.pipeline
+    if not parts:
+        return "core"
+    return "core" if parts[0] in CORE else parts[0]
+
+
+def test_each_folder_imports_only_what_the_plan_allows():
+    bad = []
+    for module, deps in _graph().items():
+        room = _room(module)
+        for dep in deps:
+            if _room(dep) not in ALLOWED[room]:
+                bad.append(f"{module} -> {dep}")
+    assert bad == []

@@ -39,8 +39,8 @@ from service.pipeline.manifest import describe_file
 from service.pipeline.progress import Progress
 from service.pipeline.scene import Scene
 from service.pipeline.steps.simplify import simplify
-from service.pipeline.steps.textures import JPEG_QUALITY
-from service.pipeline.steps.textures import WEBP_QUALITY
+from service.pipeline.texture_files import JPEG_QUALITY
+from service.pipeline.texture_files import WEBP_QUALITY
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from service.pipeline.scene import pbr_factors
-from service.pipeline.steps.textures import encode
-from service.pipeline.steps.textures import fit
-from service.pipeline.steps.textures import image_key
-from service.pipeline.steps.textures import multiply
+from service.pipeline.texture_files import encode
+from service.pipeline.texture_files import fit
+from service.pipeline.texture_files import image_key
+from service.pipeline.texture_files import multiply
 
 NORMAL_SCALE = (2.0, 2.0, 2.0, 1.0)
 NORMAL_BIAS = (-1.0, -1.0, -1.0, 0.0)

@@ -11,9 +11,9 @@ from PIL import ImageCms
 from trimesh.visual.material import PBRMaterial
 
 from service.pipeline.scene import Scene
-from service.pipeline.steps.textures import encode
-from service.pipeline.steps.textures import fit
 from service.pipeline.steps.textures import to_srgb
+from service.pipeline.texture_files import encode
+from service.pipeline.texture_files import fit
 from tests.pipeline.icc import SWAPPED
 
 
