@@ -37,7 +37,8 @@ def test_too_many_photos_are_refused_before_decoding(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     for i in range(12):
-        (folder / f"p{i:02d}.jpg").write_bytes(b"not decoded: the count is checked first")
+        # a JPEG header (the finder reads it) and no image: the count is checked before any decoding
+        (folder / f"p{i:02d}.jpg").write_bytes(b"\xff\xd8\xff\xe0not decoded: the count is checked first")
     with pytest.raises(InvalidImage, match=r"12 photos uploaded, the limit is 10; .*one photo in 2\)"):
         process([folder], tmp_path / "out", metadata=META, options={"max_photos": 10})
 
