@@ -31,7 +31,7 @@ import json, resource, sys, tempfile, time
 from pathlib import Path
 import numpy as np, trimesh
 sys.path.insert(0, {repo!r})
-from service.pipeline.run import process
+from service.pipeline.flows import process
 from tests.fixtures import CORPUS
 from tests.pipeline.photogrammetry import synth
 from tests.pipeline.photogrammetry.truth import align, chamfer, visible_samples

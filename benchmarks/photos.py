@@ -24,7 +24,7 @@ import json, resource, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 sys.path.insert(0, {repo!r})
-from service.pipeline.run import process
+from service.pipeline.flows import process
 from tests.fixtures import CORPUS
 from tests.pipeline.photos.helpers import matrix_trc_profile, painting
 name = {name!r}

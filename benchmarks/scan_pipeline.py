@@ -99,7 +99,7 @@ def _env() -> dict:
 def run_ours(src: Path, work: Path) -> dict:
     out = work / "ours"
     code = (
-        "import sys, pathlib; from service.pipeline.run import process;"
+        "import sys, pathlib; from service.pipeline.flows import process;"
         "process([pathlib.Path(sys.argv[1])], pathlib.Path(sys.argv[2]), metadata={'title': {'en': 'bench'}, 'unit': 'm'}, options={'previews': False})"
     )
     wall, rss = timed([sys.executable, "-c", code, str(src), str(out)], env=_env())

@@ -109,7 +109,8 @@ def process(inputs: tuple[Path, ...], out_dir: Path, metadata_file: Path | None,
     """Run the pipeline locally: INPUT files -> derivatives + manifest.json in --out."""
     _logging()
     from service.pipeline.metadata import validate_metadata
-    from service.pipeline.run import process as run
+    from service.pipeline.flows import options_from_settings
+    from service.pipeline.flows import process as run
 
     settings = _settings()
     raw = json.loads(metadata_file.read_text(encoding="utf-8")) if metadata_file else {"title": {"en": inputs[0].stem}}
@@ -126,12 +127,7 @@ def process(inputs: tuple[Path, ...], out_dir: Path, metadata_file: Path | None,
             list(inputs),
             out_dir,
             metadata=validate_metadata(raw),
-            options={
-                "max_faces": settings.max_faces,
-                "max_image_pixels": settings.max_image_pixels,
-                "hashtags": settings.hashtags,
-                "previews": not no_previews,
-            },
+            options=options_from_settings(settings, previews=not no_previews and settings.previews),
             progress=progress,
         )
     for name, entry in manifest["files"].items():

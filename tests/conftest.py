@@ -13,7 +13,7 @@ from service import create_app
 from service.config import Settings
 from service.db import make_engine
 from service.db.queries import create_key
-from service.pipeline import run
+from service.pipeline import flows as run
 from tests.fixtures import CORPUS
 from tests.fixtures import textured_obj_zip
 

@@ -20,7 +20,7 @@ from pydantic import Field
 
 from service.pipeline.constants import UNITS
 from service.pipeline.metadata import CATEGORIES
-from service.pipeline.metadata import FLAT_KINDS
+from service.pipeline.constants import FLAT_KINDS
 from service.pipeline.metadata import KINDS
 from service.pipeline.metadata import LICENCES
 
@@ -116,7 +116,7 @@ class MetadataPatch(BaseModel):
     licence: Literal[tuple(LICENCES)] | None = None  # type: ignore[valid-type]
     category: Literal[CATEGORIES] | None = None  # type: ignore[valid-type]
     kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
-    flat_kind: Literal[FLAT_KINDS] | None = None  # type: ignore[valid-type]
+    flat_kind: Literal[tuple(FLAT_KINDS)] | None = None  # type: ignore[valid-type]
     up_axis: Literal["+X", "-X", "+Y", "-Y", "+Z", "-Z"] | None = None
     rectify: bool | None = None
 

@@ -29,7 +29,7 @@ from service.storage import get_store
 
 # web levels by texture size, smallest first (DESIGN.md §3)
 WEB_LEVELS = (("1024", "web-1024.glb"), ("2048", "web-2048.glb"), ("4096", "web-4096.glb"))
-# scale sources that mean the size shown in AR is the object's true size (pipeline/normalise.py)
+# scale sources that mean the size shown in AR is the object's true size (pipeline/steps/scale_to_metres.py)
 TRUE_SIZE_SOURCES = ("declared height", "declared unit", "file unit")
 EMBED_SIZE = (640, 480)
 

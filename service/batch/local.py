@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def run_into_folder(items: list[Item], out: Path, state: State, display, *, scratch: Path, options: dict,
                     concurrency: int = 1) -> None:
-    """Process each valid item with `pipeline.run.process` into `out/<key>/`.
+    """Process each valid item with `pipeline.flows.process` into `out/<key>/`.
 
     Parameters
     ----------
@@ -41,7 +41,7 @@ def run_into_folder(items: list[Item], out: Path, state: State, display, *, scra
     concurrency : int
       Artefacts processed at once (the pipeline itself is CPU-bound).
     """
-    from service.pipeline.run import process
+    from service.pipeline.flows import process
 
     display.start(len(items))
     record_invalid(items, state, display)
@@ -93,8 +93,7 @@ def run_into_storage(items: list[Item], settings, institution: str, state: State
     from sqlalchemy.orm import Session
 
     from service import create_app
-    from service.api.present import artefact_json
-    from service.db import get_db
+    from service.db.models import Artefact
     from service.db.models import Institution
     from service.db.queries import get_or_create_institution
     from service.jobs import make_context
@@ -108,7 +107,7 @@ def run_into_storage(items: list[Item], settings, institution: str, state: State
     display.start(len(items))
     record_invalid(items, state, display)
     hashes = HashCache(state.doc.get("hashes"))
-    base = settings.base_url or "http://127.0.0.1:8000"
+    base = (settings.base_url or "http://127.0.0.1:8000").rstrip("/")
     with Session(app.extensions["db_engine"]) as db:
         institution_id = get_or_create_institution(db, institution).id  # once: threads would race to create it
         db.commit()
@@ -131,12 +130,9 @@ def run_into_storage(items: list[Item], settings, institution: str, state: State
         if job_id is not None:
             display.stage(item.key, "process", 5)
             run_job(ctx, job_id)
-        with app.test_request_context(base_url=base):
-            from service.db.models import Artefact
-
-            db = get_db()
-            body = artefact_json(db, db.get(Artefact, artefact_id))
-        error = (body.get("error") or {}).get("message") if body["status"] == "failed" else None
+        with Session(app.extensions["db_engine"]) as db:
+            body = outcome(db, store, db.get(Artefact, artefact_id), base)
+        error = body["error"]
         state.update(item.key, status=body["status"], error=error, links=body["links"],
                      derivatives={n: d["url"] for n, d in body["derivatives"].items()},
                      poster=poster_url(body["derivatives"]), warnings=body.get("warnings") or [])
@@ -157,3 +153,35 @@ def _run_all(fn, items: list[Item], concurrency: int) -> None:
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="batch") as pool:
         for f in [pool.submit(fn, item) for item in items]:
             f.result()
+
+
+def outcome(db, store, artefact, base: str) -> dict:
+    """What the batch state and report keep about a processed artefact: status, error,
+    links, derivative URLs and warnings, read from the database (no API request)."""
+    from service.db.queries import current_version
+    from service.db.queries import latest_job
+    from service.db.queries import latest_version
+
+    version = current_version(db, artefact)
+    latest = latest_version(db, artefact)
+    job = latest_job(db, artefact.id)
+    links = {
+        "self": f"{base}/api/v1/artefacts/{artefact.id}",
+        "share": f"{base}/ar/{artefact.slug}",
+        "short": f"{base}/s/{artefact.short_code}",
+        "embed": f"{base}/embed/{artefact.slug}",
+        "qr": f"{base}/qr/{artefact.slug}.svg",
+        **({"job": f"{base}/api/v1/jobs/{job.id}"} if job is not None else {}),
+    }
+    derivatives = {
+        d.name: {"url": store.url(d.key, base_url=base), "mime": d.mime, "role": d.role, **(d.info or {})}
+        for d in (version.derivatives if version else [])
+    }
+    failed = artefact.status == "failed" and latest is not None and latest.status == "failed"
+    return {
+        "status": artefact.status,
+        "error": latest.error_message if failed else None,
+        "links": links,
+        "derivatives": derivatives,
+        "warnings": (version.manifest or {}).get("warnings", []) if version else [],
+    }

@@ -121,8 +121,11 @@ def run_batch(config: BatchConfig, display) -> BatchResult:
     try:
         if config.local and config.out:
             from service.batch.local import run_into_folder
+            from service.config import Settings
+            from service.pipeline.flows import options_from_settings
 
-            run_into_folder(items, Path(config.out), state, display, scratch=scratch, options=config.options,
+            options = options_from_settings(Settings.from_env().resolved(), **config.options)
+            run_into_folder(items, Path(config.out), state, display, scratch=scratch, options=options,
                             concurrency=config.concurrency)
         elif config.local:
             from service.batch.local import run_into_storage

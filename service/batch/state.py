@@ -25,7 +25,6 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-FINAL = ("ready", "failed", "invalid")
 VERSION = 1
 
 

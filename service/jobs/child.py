@@ -22,7 +22,7 @@ def main(spec_path: str) -> int:
         spec = json.load(f)
 
     from service.errors import HeritageError
-    from service.pipeline.run import process
+    from service.pipeline.flows import process
 
     def progress(pct: int, stage: str) -> None:
         print(json.dumps({"progress": int(pct), "stage": stage}), flush=True)

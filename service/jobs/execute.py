@@ -39,6 +39,7 @@ from service.jobs.annotate import apply_moves
 from service.jobs.annotate import reproject_notes
 from service.jobs.sandbox import run_child
 from service.jobs.webhooks import record as record_webhook
+from service.pipeline.flows import options_from_settings
 from service.pipeline.manifest import MANIFEST
 from service.pipeline.manifest import mime_of
 from service.pipeline.manifest import read_manifest
@@ -160,18 +161,7 @@ def _scratch(ctx: JobContext) -> str:
 def _options(settings: Settings, artefact_id: str, slug: str) -> dict:
     # without a public origin the video's end card would show a link nobody can open
     share_url = f"{settings.base_url.rstrip('/')}/ar/{slug}" if settings.base_url else None
-    return {
-        "previews": settings.previews,
-        "turntable_seconds": settings.turntable_seconds,
-        "overlay": settings.video_overlay,
-        "share_url": share_url,
-        "max_faces": settings.max_faces,
-        "max_image_pixels": settings.max_image_pixels,
-        "max_archive_entries": settings.max_archive_entries,
-        "max_unpacked_bytes": settings.max_unpacked_mb * 1024 * 1024,
-        "hashtags": settings.hashtags,
-        "artefact_id": artefact_id,
-    }
+    return options_from_settings(settings, share_url=share_url, artefact_id=artefact_id)
 
 
 def _notes_for_video(settings: Settings, db, artefact: Artefact) -> dict:

@@ -3,8 +3,9 @@ sandbox.py
 ----------
 
 Run a pipeline spec in a child process with a wall-time and memory limit,
-reporting progress as it goes. The child dies with its parent (PDEATHSIG)
-so a killed worker leaves no orphans behind.
+reporting progress as it goes. The child (started by the pipeline's one
+runner, `pipeline/child_process.py`, sandboxed) dies with its parent
+(PDEATHSIG), so a killed worker leaves no orphans behind.
 
 The child is treated as hostile (it parses uploaded files with native
 code): it gets an allow-listed environment with no storage or database
@@ -17,25 +18,21 @@ uploads outputs. Failure messages name the stage, never the child's stderr
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
-import resource
 import signal
-import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import Callable
 
 from service.errors import HeritageError
 from service.errors import ProcessingFailed
 from service.jobs import landlock
+from service.pipeline.child_process import Child
+from service.pipeline.child_process import ChildTimedOut
+from service.pipeline.progress import Progress
 
 log = logging.getLogger(__name__)
-
-_PR_SET_PDEATHSIG = 1
 
 # what a pipeline child may inherit: where programs, libraries and the GPU are, the locale and
 # thread counts. Nothing else: no HERITAGE_AR_* (database URL, S3 keys), AWS_*, proxies or tokens.
@@ -83,85 +80,45 @@ class ChildError(HeritageError):
         self.code = code  # type: ignore[misc]
 
 
-def _limits(memory_bytes: int, writable: list[str] | None = None) -> Callable[[], None]:
-    def apply() -> None:
-        os.setsid()
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except OSError:
-            pass
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if memory_bytes > 0:
-            # RLIMIT_DATA, not RLIMIT_AS: it caps what is allocated, while WebAssembly (node's Draco
-            # encoder) and GL drivers reserve many GB of address space they never touch
-            resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
-        if writable is not None:
-            landlock.restrict_writes(writable)
-
-    return apply
-
-
-def spawn(argv: list[str], workdir: Path, *, memory_mb: int, confine: bool = True, **popen) -> subprocess.Popen:
-    """Start `argv` the way every job child starts: limits, minimal environment, writes confined to `workdir`."""
-    return subprocess.Popen(
-        argv,
-        preexec_fn=_limits(memory_mb * 1024 * 1024, [str(workdir)] if confine else None),
-        cwd=str(workdir),
-        env=child_env(workdir),
-        **popen,
-    )
-
-
 def run_child(
     spec: dict,
     workdir: Path,
     *,
     timeout: float,
     memory_mb: int,
-    progress: Callable[[int, str], None],
+    progress: Progress,
     confine: bool = True,
 ) -> None:
-    """Run `service.jobs.child` on `spec`; raise a HeritageError on any failure."""
+    """Run `service.jobs.child` on `spec`; raise a HeritageError on any failure.
+
+    With `confine`, the child can write nothing outside `workdir` (Landlock, where the kernel has it).
+    """
     spec = dict(spec, result=str(workdir / "result.json"))
     spec_path = workdir / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     stage = {"name": "start"}
     log_path = workdir / "child.log"
-    with open(log_path, "wb") as log_file:
-        proc = spawn(
-            [sys.executable, "-m", "service.jobs.child", str(spec_path)],
-            workdir,
-            memory_mb=memory_mb,
-            confine=confine,
-            stdout=subprocess.PIPE,
-            stderr=log_file,
-        )
 
-        def pump() -> None:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                try:
-                    msg = json.loads(line)
-                except ValueError:
-                    continue
-                stage["name"] = msg.get("stage", stage["name"])
-                progress(int(msg.get("progress", 0)), stage["name"])
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
+    def on_line(line: str) -> None:
         try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            msg = json.loads(line)
+        except ValueError:
+            return
+        stage["name"] = msg.get("stage", stage["name"])
+        progress(int(msg.get("progress", 0)), stage["name"])
+
+    cmd = [sys.executable, "-m", "service.jobs.child", str(spec_path)]
+    writable = [str(workdir)]
+    with Child(cmd, timeout=timeout, on_line=on_line, stderr_path=log_path, sandbox=True,
+               memory_bytes=memory_mb * 1024 * 1024, cwd=workdir, env=child_env(workdir),
+               confine=(lambda: landlock.restrict_writes(writable)) if confine else None) as child:
+        try:
+            code = child.wait()
+        except ChildTimedOut:
             raise ProcessingFailed(
                 f"job: processing took longer than {timeout:.0f} s (during {stage['name']!r}) and was stopped; "
                 "try a smaller or decimated file, or ask the operator to raise HERITAGE_AR_JOB_TIMEOUT_SECONDS"
             ) from None
-        finally:
-            reader.join(timeout=5)
-            if proc.stdout is not None:
-                proc.stdout.close()
     result_path = workdir / "result.json"
     result = json.loads(result_path.read_text()) if result_path.exists() else None
     if code == 0 and result and result.get("ok"):

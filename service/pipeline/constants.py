@@ -30,3 +30,20 @@ DEFAULT_MAX_FACES = 5_000_000
 DEFAULT_MAX_IMAGE_PIXELS = 100_000_000
 DEFAULT_MAX_ARCHIVE_ENTRIES = 2000
 DEFAULT_MAX_UNPACKED_BYTES = 4096 * 1024 * 1024
+
+# flat kinds a collection photographs (metadata.flat_kind; the order is the one
+# messages list them in), with a typical depth (metres), the colour of an
+# unphotographed back and a roughness for the surface (photos/panel.py)
+FLAT_KINDS = {
+    "painting": {"depth": 0.02, "back": (190, 176, 150), "roughness": 0.7},  # stretched canvas, raw linen back
+    "lacquer": {"depth": 0.015, "back": (70, 45, 35), "roughness": 0.35},  # sơn mài on a wooden board
+    "woodblock": {"depth": 0.001, "back": (232, 224, 205), "roughness": 0.95},  # print on paper
+    "textile": {"depth": 0.003, "back": None, "roughness": 1.0},  # back defaults to the edge colour
+    "manuscript": {"depth": 0.001, "back": (226, 214, 188), "roughness": 0.95},
+    "canvas": {"depth": 0.02, "back": (190, 176, 150), "roughness": 0.7},
+    "paper": {"depth": 0.001, "back": (235, 230, 218), "roughness": 0.95},
+}
+DEFAULT_FLAT_KIND = "painting"
+
+# a turntable ring has at least this many frames (fewer photos are a flat artefact or need metadata.kind)
+MIN_RING_FRAMES = 12

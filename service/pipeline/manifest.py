@@ -11,34 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 import os
 from pathlib import Path
 
+from service.mime import mime_of  # noqa: F401 - re-exported for callers of the manifest
+
 MANIFEST = "manifest.json"
 VERSION = 1
-
-MIME = {
-    ".glb": "model/gltf-binary",
-    ".gltf": "model/gltf+json",
-    ".usdz": "model/vnd.usdz+zip",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".mp4": "video/mp4",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".pdf": "application/pdf",
-    ".csv": "text/csv",
-}
-
-
-def mime_of(name: str) -> str:
-    """MIME type by extension, with the 3D types browsers do not know."""
-    ext = os.path.splitext(name)[1].lower()
-    return MIME.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-
 
 def sha256_of(path: str | Path) -> str:
     h = hashlib.sha256()

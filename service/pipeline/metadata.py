@@ -12,12 +12,11 @@ import json
 
 from service.errors import InvalidMetadata
 from service.errors import MetadataTooLarge
+from service.pipeline.constants import FLAT_KINDS
 from service.pipeline.constants import UNITS
 
 KINDS = ("scan", "flat", "ring", "photogrammetry")
 
-# what a flat artefact is (photos/panel.py picks depth and back from it)
-FLAT_KINDS = ("painting", "lacquer", "woodblock", "textile", "manuscript", "canvas", "paper")
 
 # licence id -> (human name, URL); ids follow SPDX
 LICENCES = {
@@ -152,6 +151,7 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
         raise InvalidMetadata(f"metadata.listed: expected true or false, got {md['listed']!r}")
     if md.get("rectify") is not None and not isinstance(md["rectify"], bool):
         raise InvalidMetadata(f"metadata.rectify: expected true or false, got {md['rectify']!r}")
+    check_scale_bar(md)
     return md
 
 
@@ -211,6 +211,16 @@ def _check_value(name: str, value: object, depth: int) -> None:
                                   field=name, limit=MAX_LIST_ITEMS)
         for key, item in value.items():
             _check_value(f"{name}.{key}", item, depth + 1)
+def check_scale_bar(md: dict) -> None:
+    """Refuse a malformed `scale_bar` (photogrammetry) at upload, not after minutes of SfM."""
+    bar = md.get("scale_bar")
+    if not bar:
+        return
+    if not isinstance(bar, dict) or not isinstance(bar.get("distance"), (int, float)) or bar["distance"] <= 0:
+        raise InvalidMetadata('metadata.scale_bar.distance: give the bar\'s length, e.g. {"distance": 8, "unit": "cm"}')
+    unit = bar.get("unit", "cm")
+    if unit not in UNITS:
+        raise InvalidMetadata(f"metadata.scale_bar.unit: {unit!r} is not one of {', '.join(UNITS)}")
 
 
 def _check_dimensions(dims: object) -> dict:

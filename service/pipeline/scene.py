@@ -15,6 +15,8 @@ from dataclasses import field
 import numpy as np
 import trimesh
 
+from service.pipeline.geometry import vertex_normals
+
 
 @dataclass
 class Scene:
@@ -88,8 +90,6 @@ def normals_of(mesh: trimesh.Trimesh) -> np.ndarray:
     cached = mesh._cache.cache.get("vertex_normals")
     if cached is not None and len(cached) == len(mesh.vertices):
         return cached
-    from service.pipeline.repair import vertex_normals
-
     return vertex_normals(mesh)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import tempfile
-import time
 from pathlib import Path
+
+from service.pipeline.child_process import Child
+from service.pipeline.child_process import ChildTimedOut
 
 
 def _find_node_modules() -> Path | None:
@@ -47,9 +47,9 @@ def run_node(script: Path, args: list[str], *, package: str, timeout: float = 60
 class NodeRun:
     """A Node script started in the background, so Python work overlaps it.
 
-    Output goes to temporary files (a full pipe would stall the child while we
-    are busy elsewhere). Leaving the `with` block kills the child if no one
-    collected it, so a failure elsewhere leaves no stray process.
+    Runs through `child_process.Child`: output in temporary files (a full pipe
+    would stall the child while we are busy elsewhere), and leaving the `with`
+    block kills the child if no one collected it.
 
     Examples
     --------
@@ -64,32 +64,28 @@ class NodeRun:
                 f"{script.stem}: Node.js and the npm package {package} are required; run `npm ci` in the project folder"
             )
         self.name = script.stem
-        self.deadline = time.monotonic() + timeout
-        self.timeout = timeout
-        self.out = tempfile.TemporaryFile()
-        self.err = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
+        self.child = Child(
             [NODE, str(script), *args],
-            stdout=self.out,
-            stderr=self.err,
+            timeout=timeout,
             env={"NODE_PATH": str(NODE_MODULES), "PATH": str(Path(NODE).parent)},
         )
         self._lines: list[dict] | None = None
+
+    @property
+    def proc(self):
+        """The running process (a `Popen`)."""
+        return self.child.proc
 
     def result(self) -> list[dict]:
         """Wait for the script; return its JSON lines or raise RuntimeError with its stderr."""
         if self._lines is None:
             try:
-                code = self.proc.wait(timeout=max(0.0, self.deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise RuntimeError(f"{self.name}: node took over {self.timeout:g} s") from None
-            self.out.seek(0)
-            self.err.seek(0)
+                code = self.child.wait()
+            except ChildTimedOut:
+                raise RuntimeError(f"{self.name}: node took over {self.child.timeout:g} s") from None
             if code != 0:
-                raise RuntimeError(f"{self.name}: node failed: {self.err.read().decode(errors='replace').strip()[:500]}")
-            text = self.out.read().decode()
+                raise RuntimeError(f"{self.name}: node failed: {self.child.stderr_text().strip()[:500]}")
+            text = self.child.stdout_text()
             self._lines = [json.loads(line) for line in text.splitlines() if line.strip()]
         return self._lines
 
@@ -97,11 +93,7 @@ class NodeRun:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.out.close()
-        self.err.close()
+        self.child.__exit__(*exc)
 
 
 def node_bin(name: str) -> Path | None:

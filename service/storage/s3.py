@@ -22,7 +22,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from service.pipeline.manifest import mime_of
+from service.mime import mime_of
 from service.storage.base import Store
 from service.storage.keys import cache_control
 

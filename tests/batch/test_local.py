@@ -80,3 +80,13 @@ def test_local_into_the_configured_storage(small, tmp_path):
     rows = read_report(tmp_path / "r" / "report.csv")
     assert rows["MT-1"]["share"].startswith("https://ar.example.vn/ar/")
     assert rows["MT-2"]["model"].startswith("https://ar.example.vn/files/derivatives/")
+
+
+def test_local_into_a_folder_honours_the_servers_limits(small, tmp_path):
+    # the same face limit a job gets from Settings (HERITAGE_AR_MAX_FACES): the teapot is over it
+    out = tmp_path / "out"
+    args = ["batch", str(small), "--local", "--out", str(out), "--no-previews", "--jsonl"]
+    result = CliRunner().invoke(cli, args, env={"HERITAGE_AR_MAX_FACES": "100"})
+    assert result.exit_code == 1, result.output
+    rows = read_report(small.parent / "manifest-report" / "report.csv")
+    assert "100" in rows["MT-2"]["error"] and rows["MT-2"]["status"] == "failed"

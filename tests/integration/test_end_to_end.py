@@ -12,7 +12,7 @@ import requests
 import trimesh
 
 from service.config import Settings
-from service.pipeline.validate import validate_gltf
+from service.pipeline.derive.validate import validate_gltf
 from tests.conftest import _stop
 from tests.conftest import make_key
 from tests.conftest import start_live

@@ -41,7 +41,7 @@ def evil_flow(monkeypatch, tmp_path):
     pkg.mkdir()
     (pkg / "sitecustomize.py").write_text(
         "import os, signal, time\n"
-        "from service.pipeline import run\n"
+        "from service.pipeline import flows as run\n"
         "def crash(*a, **k): os.kill(os.getpid(), signal.SIGSEGV)\n"
         "def hang(*a, **k): time.sleep(600)\n"
         "def hog(*a, **k):\n"

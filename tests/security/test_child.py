@@ -31,7 +31,7 @@ def spy_flow(monkeypatch, tmp_path):
     (pkg / "sitecustomize.py").write_text(
         "import json, os, sys\n"
         "from service.errors import InvalidMetadata\n"
-        "from service.pipeline import run\n"
+        "from service.pipeline import flows as run\n"
         "def spy(files, out_dir, *, metadata, options, progress):\n"
         "    report = {'env': dict(os.environ), 'cwd': os.getcwd()}\n"
         "    try:\n"

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from service.errors import HeritageError
-from service.pipeline.run import process
+from service.pipeline.flows import process
 from tests.conftest import run_jobs
 from tests.fixtures import checker_png
 from tests.fixtures import textured_box_obj

@@ -38,12 +38,6 @@ PRIORITY = ["glb", "gltf", "usdz", "usdc", "usda", "obj", "fbx", "dae", "3mf", "
 _SIDECARS = {"mtl", None} | IMAGE_FORMATS
 
 
-def find_main(files: list[Path]) -> tuple[Path, str]:
-    """Pick the file to load from an upload; raise a readable error if none fits."""
-    main, fmt, _ = _survey(files)
-    return main, fmt
-
-
 def _survey(files: list[Path]) -> tuple[Path, str, list[tuple[Path, str | None]]]:
     if not files:
         raise MissingFile("upload: no files to process")

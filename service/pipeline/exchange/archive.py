@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import stat
 import zipfile
 from pathlib import Path
@@ -128,8 +127,3 @@ def _entries(archive: Path) -> int:
     with zipfile.ZipFile(archive) as z:
         return len(z.infolist())
 
-
-def copy_into(files: list[Path], dest: Path) -> list[Path]:
-    """Copy files into `dest` keeping their names (used by the CLI)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    return [Path(shutil.copy2(f, dest / f.name)) for f in files]

@@ -24,9 +24,9 @@ from service.pipeline.scene import Scene
 from service.pipeline.scene import corner_colours
 from service.pipeline.scene import normals_of
 from service.pipeline.scene import pbr_factors
-from service.pipeline.textures import encode
-from service.pipeline.textures import fit
-from service.pipeline.textures import image_key
+from service.pipeline.texture_files import encode
+from service.pipeline.texture_files import fit
+from service.pipeline.texture_files import image_key
 
 log = logging.getLogger(__name__)
 

@@ -3,9 +3,11 @@ images.py
 ---------
 
 Photo preparation for photogrammetry: find the photos and their masks in an
-upload, decode them (JPEG, PNG, TIFF, HEIC), turn them upright from EXIF,
-downscale them to the job's size cap (memory is bounded by it), read the
-focal length from EXIF, and drop blurred and duplicate photos with a reason.
+upload and decode them with the shared finder and decoder
+(`photos/images.py`: pixel limit before decoding, EXIF orientation, ICC to
+sRGB, HEIC), downscale them to the job's size cap (memory is bounded by it),
+read the focal length from EXIF, and drop blurred and duplicate photos with
+a reason.
 
 Masks are optional files named `<photo>_mask.<ext>`, white on the object.
 """
@@ -23,10 +25,15 @@ from PIL import Image
 from PIL import ImageOps
 
 from service.errors import InvalidImage
+from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
+from service.pipeline.photos.images import is_mask
+from service.pipeline.photos.images import load_photo
+from service.pipeline.photos.images import mask_stem
+from service.pipeline.photos.images import open_checked
+from service.pipeline.photos.images import photo_files
 
 log = logging.getLogger(__name__)
 
-PHOTO_EXTS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"}
 MIN_PHOTOS = 8
 # more is refused before any decoding: matching and texturing time grow with the
 # count, and 200 views of one object are already far more than it needs
@@ -39,17 +46,9 @@ DUPLICATE_BITS = 3
 # 35 mm film diagonal, for EXIF FocalLengthIn35mmFilm
 FILM_DIAGONAL_MM = 43.267
 
-try:  # HEIC/HEIF decoder: registered once, needed only for iPhone photos
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-except ImportError:  # pragma: no cover - installed with the service
-    pillow_heif = None
-
-
 @dataclass
-class Photo:
-    """One prepared photo.
+class PreparedPhoto:
+    """One photo decoded (`photos.images.load_photo`), downscaled and saved for SfM.
 
     Parameters
     ----------
@@ -82,15 +81,10 @@ class Photo:
 
 
 def find_photos(files: list[Path]) -> tuple[list[Path], dict[str, Path]]:
-    """Split uploaded files into photos and masks keyed by their photo's stem."""
-    photos, masks = [], {}
-    for f in sorted(files, key=lambda p: p.name):
-        if f.suffix.lower() not in PHOTO_EXTS or f.name.startswith("."):
-            continue
-        if f.stem.lower().endswith("_mask"):
-            masks[f.stem[: -len("_mask")].lower()] = f
-        else:
-            photos.append(f)
+    """Split uploaded files into photos and masks keyed by their photo's stem (`photos.images` rules)."""
+    images = photo_files([f for f in files if not f.name.startswith(".")])
+    photos = [f for f in images if not is_mask(f)]
+    masks = {mask_stem(f): f for f in images if is_mask(f)}
     return photos, masks
 
 
@@ -101,12 +95,13 @@ def prepare_photos(
     max_side: int = DEFAULT_MAX_SIDE,
     min_photos: int = MIN_PHOTOS,
     max_photos: int = MAX_PHOTOS,
-) -> tuple[list[Photo], dict]:
+    max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+) -> tuple[list[PreparedPhoto], dict]:
     """Decode, orient, downscale and vet the photos of an upload.
 
     Returns
     -------
-    photos : list of Photo
+    photos : list of PreparedPhoto
       The photos kept, in name order.
     report : dict
       {"photos": n uploaded, "masks": n, "max_side": cap, "downscaled": n,
@@ -129,10 +124,10 @@ def prepare_photos(
     photos, seen = [], set()
     for p in paths:
         name = _unique(p.stem, seen) + ".jpg"
-        photo = _prepare_one(p, out / name, max_side)
+        photo = _prepare_one(p, out / name, max_side, max_pixels)
         mask = masks.get(p.stem.lower())
         if mask is not None:
-            photo.mask = _prepare_mask(mask, work / "masks" / (name + ".png"), photo.size)
+            photo.mask = _prepare_mask(mask, work / "masks" / (name + ".png"), photo.size, max_pixels)
         photos.append(photo)
     dropped = _vet(photos)
     kept = [ph for ph in photos if ph.name not in dropped]
@@ -174,16 +169,11 @@ def _unique(stem: str, seen: set) -> str:
     return name
 
 
-def _prepare_one(src: Path, dst: Path, max_side: int) -> Photo:
-    try:
-        with Image.open(src) as im:
-            exif = im.getexif()
-            w0, h0 = im.size
-            im = ImageOps.exif_transpose(im).convert("RGB")
-    except Exception as e:
-        raise InvalidImage(
-            f"photos: {src.name} cannot be decoded ({e}); upload JPEG, PNG, TIFF or HEIC"
-        ) from e
+def _prepare_one(src: Path, dst: Path, max_side: int, max_pixels: int) -> PreparedPhoto:
+    with open_checked(src, max_pixels=max_pixels) as im:
+        exif = im.getexif()
+        w0, h0 = im.size
+    im = Image.fromarray(load_photo(src, max_pixels=max_pixels).pixels)
     w, h = im.size
     scale = min(1.0, max_side / max(w, h))
     if scale < 1:
@@ -192,7 +182,7 @@ def _prepare_one(src: Path, dst: Path, max_side: int) -> Photo:
     grey = np.asarray(im.convert("L"), dtype=np.float32)
     focal = _exif_focal(exif, (w0, h0))
     make = f"{exif.get(0x010F, '')} {exif.get(0x0110, '')}".strip() or "unknown camera"
-    return Photo(
+    return PreparedPhoto(
         name=dst.name,
         path=dst,
         size=im.size,
@@ -205,8 +195,8 @@ def _prepare_one(src: Path, dst: Path, max_side: int) -> Photo:
     )
 
 
-def _prepare_mask(src: Path, dst: Path, size: tuple[int, int]) -> Path:
-    with Image.open(src) as im:
+def _prepare_mask(src: Path, dst: Path, size: tuple[int, int], max_pixels: int) -> Path:
+    with open_checked(src, max_pixels=max_pixels) as im:
         im = ImageOps.exif_transpose(im).convert("L")
         if im.size != size:
             im = im.resize(size, Image.BILINEAR)
@@ -246,7 +236,7 @@ def _dhash(grey: np.ndarray) -> np.ndarray:
     return (small[:, 1:] > small[:, :-1]).ravel()
 
 
-def _vet(photos: list[Photo]) -> dict[str, str]:
+def _vet(photos: list[PreparedPhoto]) -> dict[str, str]:
     """{name: reason} for blurred photos and duplicates of an earlier photo."""
     dropped = {}
     median = float(np.median([p.sharpness for p in photos]))

@@ -25,7 +25,7 @@ import pycolmap
 
 from service.errors import InvalidImage
 from service.pipeline.photogrammetry.images import MIN_PHOTOS
-from service.pipeline.photogrammetry.images import Photo
+from service.pipeline.photogrammetry.images import PreparedPhoto
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class Sparse:
 
 
 def reconstruct(
-    photos: list[Photo], work: Path, *, threads: int = 2, min_photos: int = MIN_PHOTOS
+    photos: list[PreparedPhoto], work: Path, *, threads: int = 2, min_photos: int = MIN_PHOTOS
 ) -> Sparse:
     """Place the photos: features, matching, incremental mapping.
 
@@ -146,7 +146,7 @@ def reconstruct(
     return sparse
 
 
-def _largest(models: dict, photos: list[Photo], db_path: Path, min_photos: int) -> Sparse:
+def _largest(models: dict, photos: list[PreparedPhoto], db_path: Path, min_photos: int) -> Sparse:
     rec = max(models.values(), key=lambda r: r.num_reg_images()) if models else None
     placed = {} if rec is None else {rec.image(i).name: rec.image(i) for i in rec.reg_image_ids()}
     failed = _why_not_placed(db_path, [p.name for p in photos if p.name not in placed])

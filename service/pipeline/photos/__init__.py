@@ -2,7 +2,9 @@
 photos
 ------
 
-Photo sets: flat artefacts (paintings, prints, textiles, manuscript pages)
-become true-size panels for wall placement, and turntable rings become 360°
-spin sets. `images.py` decodes every photo into sRGB the same way for both.
+Photos of artefacts, shared by the flat, ring and photogrammetry flows:
+`images.py` finds and decodes every photo into sRGB the same way (the one
+`Photo`), `panel.py` builds a flat artefact's true-size panel, `rectify.py`
+straightens a photographed sheet, `spin.py` matches and frames turntable
+frames. The flows themselves are in `pipeline/flows/`.
 """

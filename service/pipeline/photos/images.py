@@ -17,9 +17,9 @@ through LittleCMS after the pixels are reduced to 8 bit.
 
 from __future__ import annotations
 
-import io
 import logging
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from dataclasses import field
@@ -27,20 +27,17 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PIL import ImageCms
 from PIL import UnidentifiedImageError
 
 from service.errors import InvalidImage
 from service.errors import ScanTooLarge
 from service.errors import UnsupportedFormat
+from service.pipeline import icc
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.exchange.sniff import IMAGE_FORMATS
 from service.pipeline.exchange.sniff import sniff
-from service.pipeline.photos import icc
 
 log = logging.getLogger(__name__)
-
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 # resolution values cameras and editors write by default: they say nothing
 # about the artefact's size, so they never count as a scan resolution
@@ -227,14 +224,11 @@ def _to_srgb(im: Image.Image, profile: bytes | None, info: dict) -> Image.Image:
         im = _flatten(im)
     if profile:
         try:
-            src = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-            info["icc"] = ImageCms.getProfileDescription(src).strip()
+            src, info["icc"] = icc.lcms_profile(profile)
             if im.mode not in ("RGB", "CMYK", "L"):
                 im = im.convert("RGB")
-            return ImageCms.profileToProfile(
-                im, src, _SRGB, outputMode="RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL
-            )
-        except (ImageCms.PyCMSError, OSError, ValueError) as e:
+            return icc.lcms_to_srgb(im, src, "RGB")
+        except icc.LCMS_ERRORS as e:
             info["icc"] = "unreadable"
             log.warning("load_photo: %s: ICC profile ignored (%s)", info["file"], e)
     return im.convert("RGB")
@@ -299,3 +293,40 @@ def trusted_dpi(im: Image.Image) -> float | None:
     if any(tag in sub or tag in exif for tag in _CAMERA_TAGS):
         return None
     return x
+
+
+def photo_files(files: list[Path]) -> list[Path]:
+    """The image files of an upload, in natural name order (IMG_2 before IMG_10).
+
+    The one photo finder of the flat, ring and photogrammetry flows.
+    """
+    images = [f for f in files if sniff(f) in IMAGE_FORMATS]
+
+    def key(p: Path):
+        return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", p.name)]
+
+    return sorted(images, key=key)
+
+
+def is_mask(p: Path) -> bool:
+    """A mask is named `<photo stem>_mask.<ext>` (also `-mask`, ` mask`), white on the object."""
+    return p.stem.lower().rstrip("_- ").endswith("mask")
+
+
+def mask_stem(p: Path) -> str:
+    """The (lower-case) stem of the photo a mask belongs to."""
+    return p.stem.lower().rstrip("_- ")[: -len("mask")].rstrip("_- ")
+
+
+def ring_files(files: list[Path]) -> list[Path]:
+    """The photos of an upload in order, masks left out."""
+    return [f for f in photo_files(files) if not is_mask(f)]
+
+
+def mask_files(files: list[Path], photos: list[Path]) -> list[Path] | None:
+    """Masks `<stem>_mask.*` (white = object) for every photo, or None if any is missing."""
+    masks = {
+        mask_stem(f): f for f in photo_files(files) if is_mask(f)
+    }
+    found = [masks.get(p.stem.lower()) for p in photos]
+    return found if masks and all(found) else None

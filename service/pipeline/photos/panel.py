@@ -21,30 +21,12 @@ from PIL import Image
 from trimesh.visual import TextureVisuals
 from trimesh.visual.material import PBRMaterial
 
+from service.pipeline.constants import DEFAULT_FLAT_KIND
+from service.pipeline.constants import FLAT_KINDS
 from service.pipeline.scene import Scene
 
 log = logging.getLogger(__name__)
 
-# flat kinds a collection photographs, with a typical depth (metres), the
-# colour of an unphotographed back and a roughness for the surface
-FLAT_KINDS = {
-    "painting": {
-        "depth": 0.02,
-        "back": (190, 176, 150),
-        "roughness": 0.7,
-    },  # stretched canvas, raw linen back
-    "canvas": {"depth": 0.02, "back": (190, 176, 150), "roughness": 0.7},
-    "lacquer": {
-        "depth": 0.015,
-        "back": (70, 45, 35),
-        "roughness": 0.35,
-    },  # sơn mài on a wooden board
-    "woodblock": {"depth": 0.001, "back": (232, 224, 205), "roughness": 0.95},  # print on paper
-    "paper": {"depth": 0.001, "back": (235, 230, 218), "roughness": 0.95},
-    "manuscript": {"depth": 0.001, "back": (226, 214, 188), "roughness": 0.95},
-    "textile": {"depth": 0.003, "back": None, "roughness": 1.0},  # back defaults to the edge colour
-}
-DEFAULT_FLAT_KIND = "painting"
 
 PANEL_DEFAULTS = {
     # long side of the front/back textures in master.glb (DESIGN: master <= 8192)

@@ -22,6 +22,7 @@ import trimesh
 from PIL import Image
 
 from service.errors import InvalidScan
+from service.pipeline.icc import srgb_decode
 
 log = logging.getLogger(__name__)
 
@@ -139,12 +140,8 @@ def _linear_colors(rgba: np.ndarray) -> np.ndarray:
     if c.shape[1] == 3:
         c = np.concatenate([c, np.full((len(c), 1), 255, np.float32)], axis=1)
     c = c / 255.0 if rgba.dtype == np.uint8 or c.max() > 1.0 else c
-    c[:, :3] = _srgb_to_linear(c[:, :3])
+    c[:, :3] = srgb_decode(c[:, :3])
     return c
-
-
-def _srgb_to_linear(c: np.ndarray) -> np.ndarray:
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
 def _material(mat) -> dict:

@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from service.errors import PreviewFailed
+from service.pipeline.child_process import Child
+from service.pipeline.child_process import ChildTimedOut
 from service.pipeline.manifest import describe_file
+from service.pipeline.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def make_previews(
     *,
     metadata: dict,
     options: dict,
-    progress: Callable[[int, str], None],
+    progress: Progress,
 ) -> None:
     """Render poster, thumbnail, cover, turntable (and a transparent PNG on request).
 
@@ -115,44 +115,30 @@ def _preview_keys() -> set[str]:
 
 
 def _run_child(
-    job: Path, result: Path, progress: Callable[[int, str], None], timeout: float
+    job: Path, result: Path, progress: Progress, timeout: float
 ) -> str:
     # run the worker with this checkout first on the path (an editable install may point elsewhere)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     env.setdefault("EGL_PLATFORM", "surfaceless")
     cmd = [sys.executable, "-m", "service.pipeline.render.worker", str(job), str(result)]
-    errors: list[str] = []
-    timed_out = threading.Event()
-    with subprocess.Popen(
-        cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as proc:
-        reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
-        reader.start()
 
-        def _kill() -> None:
-            timed_out.set()
-            proc.kill()
+    def on_line(line: str) -> None:
+        if line.startswith("@progress "):
+            _, pct, stage = line.rstrip("\n").split(" ", 2)
+            progress(START + (END - START) * int(pct) // 100, stage)
 
-        timer = threading.Timer(timeout, _kill)
-        timer.start()
+    timed_out = False
+    with Child(cmd, timeout=timeout, on_line=on_line, env=env, cwd=ROOT) as child:
         try:
-            for line in proc.stdout:
-                if line.startswith("@progress "):
-                    _, pct, stage = line.rstrip("\n").split(" ", 2)
-                    progress(START + (END - START) * int(pct) // 100, stage)
-            code = proc.wait()
-        finally:
-            timer.cancel()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            reader.join(timeout=5)
-    stderr = "".join(errors)
+            code = child.wait()
+        except ChildTimedOut:
+            timed_out, code = True, child.proc.returncode
+        stderr = child.stderr_text()
     if code < 0:
         raise PreviewFailed(
             f"previews: renderer process was killed by signal {-code}"
-            + (f" after the {timeout:.0f} s time limit" if timed_out.is_set() else "")
+            + (f" after the {timeout:.0f} s time limit" if timed_out else "")
             + f": {stderr.strip()[-400:]}"
         )
     return stderr

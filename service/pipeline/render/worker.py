@@ -17,13 +17,15 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from service.pipeline.exchange.video import VideoWriter
 from service.pipeline.metadata import display_title
+from service.pipeline.progress import Progress
+from service.pipeline.progress import silent
 from service.pipeline.render import camera as cam
 from service.pipeline.render import labels
 from service.pipeline.render import overlay
@@ -31,7 +33,6 @@ from service.pipeline.render.gl import Renderer
 from service.pipeline.render.model import bounds_of
 from service.pipeline.render.model import load_parts
 from service.pipeline.render.model import points_of
-from service.pipeline.render.video import VideoWriter
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,6 @@ CAPTION_WINDOW = (-1.0, 1.0, -1.0 + 2 * overlay.CAPTION_SHARE, 0.96)
 # panels swing this far either side instead of showing their edge
 SWING_DEGREES = 25.0
 
-Progress = Callable[[int, str], None]
-
 
 def render_previews(
     glb: str | Path,
@@ -104,7 +103,7 @@ def render_previews(
       One entry per file: name, role, width, height and format facts.
     """
     opts = {**PREVIEW_DEFAULTS, **{k: v for k, v in options.items() if v is not None}}
-    progress = progress or (lambda pct, stage: None)
+    progress = progress or silent
     out_dir = Path(out_dir)
     t0 = time.perf_counter()
     parts = load_parts(glb)

@@ -8,9 +8,9 @@ from PIL import Image
 from PIL import ImageFilter
 
 from service.errors import InvalidImage
+from service.pipeline.flows import process
 from service.pipeline.photogrammetry.images import find_photos
 from service.pipeline.photogrammetry.images import prepare_photos
-from service.pipeline.run import process
 
 META = {"title": {"en": "Thing"}, "kind": "photogrammetry"}
 
@@ -37,7 +37,8 @@ def test_too_many_photos_are_refused_before_decoding(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     for i in range(12):
-        (folder / f"p{i:02d}.jpg").write_bytes(b"not decoded: the count is checked first")
+        # a JPEG header (the finder reads it) and no image: the count is checked before any decoding
+        (folder / f"p{i:02d}.jpg").write_bytes(b"\xff\xd8\xff\xe0not decoded: the count is checked first")
     with pytest.raises(InvalidImage, match=r"12 photos uploaded, the limit is 10; .*one photo in 2\)"):
         process([folder], tmp_path / "out", metadata=META, options={"max_photos": 10})
 
@@ -91,9 +92,16 @@ def test_gpu_dense_on_a_cpu_server_fails_before_sfm(tmp_path, monkeypatch):
 
 
 def test_masks_pair_with_their_photos(tmp_path):
+    from PIL import Image
+
     files = [
-        tmp_path / n for n in ("A.JPG", "A_mask.png", "b.png", "b_mask.jpg", "notes.txt", "c.heic")
+        tmp_path / n for n in ("A.JPG", "A_mask.png", "b.png", "b_mask.jpg", "notes.txt", "c.tif")
     ]
+    for f in files:
+        if f.suffix == ".txt":
+            f.write_text("not a photo")
+        else:  # the finder reads the content, not the extension
+            Image.new("RGB", (32, 32)).save(f, format={".JPG": "JPEG", ".jpg": "JPEG"}.get(f.suffix))
     photos, masks = find_photos(files)
-    assert [p.name for p in photos] == ["A.JPG", "b.png", "c.heic"]
+    assert [p.name for p in photos] == ["A.JPG", "b.png", "c.tif"]
     assert {k: v.name for k, v in masks.items()} == {"a": "A_mask.png", "b": "b_mask.jpg"}

@@ -10,7 +10,7 @@ import pytest
 import trimesh
 from PIL import Image
 
-from service.pipeline.run import process
+from service.pipeline.flows import process
 from tests.pipeline.photogrammetry.truth import silhouette
 
 FAST = {

@@ -12,12 +12,12 @@ import trimesh
 from PIL import Image
 from scipy.spatial import cKDTree
 
+from service.pipeline.flows import process
 from service.pipeline.photogrammetry.colmap_dense import cuda_available
-from service.pipeline.run import process
 from tests.pipeline.photogrammetry.synth import bowl
-from tests.pipeline.photogrammetry.synth import vase
 from tests.pipeline.photogrammetry.synth import camera_eyes
 from tests.pipeline.photogrammetry.synth import truth_colour
+from tests.pipeline.photogrammetry.synth import vase
 from tests.pipeline.photogrammetry.synth import write_photo_set
 from tests.pipeline.photogrammetry.truth import align
 from tests.pipeline.photogrammetry.truth import chamfer
@@ -181,6 +181,8 @@ def test_bowl_manifest_and_progress(bowl_job):
     # HEIC decoded, and its EXIF focal length used for the intrinsics
     assert sorted(p.suffix for p in body["_photos"].iterdir()) == [".heic"] * 28
     assert facts["photos"]["focal_from_exif"] is True
+    assert [e["step"] for e in body["recipe"]][:2] == ["photogrammetry", "derive"]
+    assert body["recipe"][0]["options"]["dense_method"] == facts["dense"]["method"]
     assert facts["dense"]["method"] == ("colmap-cuda" if cuda_available() else "plane-sweep")
     assert set(facts["seconds"]) >= {
         "photos",

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from service.pipeline.flows import process
 from service.pipeline.metadata import validate_metadata
-from service.pipeline.run import process
-from tests.pipeline.photos.test_spin import write_ring
+from tests.pipeline.flows.test_ring import write_ring
 from tests.viewer.browser import launch
 
 STATIC = Path(__file__).resolve().parents[3] / "service" / "static" / "spin"

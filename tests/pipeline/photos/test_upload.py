@@ -8,8 +8,8 @@ import zipfile
 from PIL import Image
 
 from tests.conftest import run_jobs
+from tests.pipeline.flows.test_ring import write_ring
 from tests.pipeline.photos.helpers import painting
-from tests.pipeline.photos.test_spin import write_ring
 
 
 def _post(client, auth, path, metadata):

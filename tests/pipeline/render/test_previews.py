@@ -13,11 +13,11 @@ import zxingcpp
 from PIL import Image
 
 from service.errors import PreviewFailed
+from service.pipeline.flows import process
 from service.pipeline.manifest import sha256_of
 from service.pipeline.render import overlay
 from service.pipeline.render.previews import make_previews
 from service.pipeline.render.previews import pick_source
-from service.pipeline.run import process
 from tests.fixtures import CORPUS
 from tests.fixtures import REPO
 from tests.pipeline.render.textmatch import best_match
@@ -153,7 +153,7 @@ def test_hung_renderer_is_killed_at_the_time_limit(tmp_path):
 
 def test_crash_in_the_child_cannot_kill_the_caller(tmp_path, monkeypatch):
     # a worker that dies from a signal, as a segfault in native GL code would
-    from service.pipeline.render import previews
+    from service.pipeline import child_process
 
     real = subprocess.Popen
 
@@ -162,7 +162,7 @@ def test_crash_in_the_child_cannot_kill_the_caller(tmp_path, monkeypatch):
             [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"], **kw
         )
 
-    monkeypatch.setattr(previews.subprocess, "Popen", crashing)
+    monkeypatch.setattr(child_process.subprocess, "Popen", crashing)
     with pytest.raises(PreviewFailed, match="signal 11"):
         _job(tmp_path, CORPUS / "formats" / "Duck.glb")
 
