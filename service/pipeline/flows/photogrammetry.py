@@ -184,9 +184,7 @@ def reconstruct_scene(
         "registered": len(placed),
         "placed": sorted(by_name[n].source for n in placed),
         "not_placed": {by_name[n].source: why for n, why in sparse.failed.items()},
-        "dropped": {by_name[n].source: why for n, why in prep["dropped"].items()}
-        if prep["dropped"]
-        else {},
+        "dropped": dict(prep["dropped"]),
         "sfm": sparse.stats,
         "dense": {
             "method": opts["dense_method"],

@@ -14,6 +14,8 @@ Masks are optional files named `<photo>_mask.<ext>`, white on the object.
 
 from __future__ import annotations
 
+import hashlib
+
 import logging
 from dataclasses import dataclass
 from dataclasses import field
@@ -43,6 +45,10 @@ DEFAULT_MAX_SIDE = 1600
 BLUR_RATIO = 0.3
 # dHash bits that may differ between two photos that are still duplicates
 DUPLICATE_BITS = 3
+# ... and the mean grey-level difference of their 64 x 48 thumbnails: a second press of the shutter
+# differs by sensor noise (< 1 level); a turntable step of 10 degrees moves the object by several levels
+DUPLICATE_LEVELS = 2.0
+THUMB = (64, 48)
 # 35 mm film diagonal, for EXIF FocalLengthIn35mmFilm
 FILM_DIAGONAL_MM = 43.267
 
@@ -78,6 +84,8 @@ class PreparedPhoto:
     sharpness: float = 0.0
     source: str = ""
     hash: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
+    thumb: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32), repr=False)
+    digest: str = ""
 
 
 def find_photos(files: list[Path]) -> tuple[list[Path], dict[str, Path]]:
@@ -129,8 +137,10 @@ def prepare_photos(
         if mask is not None:
             photo.mask = _prepare_mask(mask, work / "masks" / (name + ".png"), photo.size, max_pixels)
         photos.append(photo)
-    dropped = _vet(photos)
-    kept = [ph for ph in photos if ph.name not in dropped]
+    vetted = _vet(photos)
+    kept = [ph for ph in photos if ph.name not in vetted]
+    # keyed by the uploaded file's name, which is what the photographer knows
+    dropped = {ph.source: vetted[ph.name] for ph in photos if ph.name in vetted}
     cameras = sorted({ph.camera for ph in kept})
     if len(cameras) > 1:
         counts = {c: sum(ph.camera == c for ph in kept) for c in cameras}
@@ -192,6 +202,8 @@ def _prepare_one(src: Path, dst: Path, max_side: int, max_pixels: int) -> Prepar
         sharpness=_sharpness(grey),
         source=src.name,
         hash=_dhash(grey),
+        thumb=cv2.resize(grey, THUMB, interpolation=cv2.INTER_AREA),
+        digest=hashlib.sha256(src.read_bytes()).hexdigest(),
     )
 
 
@@ -231,13 +243,25 @@ def _sharpness(grey: np.ndarray) -> float:
     return float(cv2.Laplacian(small, cv2.CV_32F).var())
 
 
+def _looks_the_same(a: PreparedPhoto, b: PreparedPhoto) -> bool:
+    if int((a.hash != b.hash).sum()) > DUPLICATE_BITS or a.thumb.shape != b.thumb.shape:
+        return False
+    return float(np.abs(a.thumb - b.thumb).mean()) < DUPLICATE_LEVELS
+
+
 def _dhash(grey: np.ndarray) -> np.ndarray:
     small = cv2.resize(grey, (17, 16), interpolation=cv2.INTER_AREA)
     return (small[:, 1:] > small[:, :-1]).ravel()
 
 
 def _vet(photos: list[PreparedPhoto]) -> dict[str, str]:
-    """{name: reason} for blurred photos and duplicates of an earlier photo."""
+    """{name: reason} for blurred photos and duplicates.
+
+    A duplicate is a photo that is the same file as, or looks the same as, the one just before it in
+    name order (a second press of the shutter, a file uploaded twice as "IMG_0001 (1).jpg"). Photos
+    further apart are never compared: on a turntable, views 120 degrees round a three-lobed vase can
+    be the same picture, and both are needed.
+    """
     dropped = {}
     median = float(np.median([p.sharpness for p in photos]))
     for p in photos:
@@ -245,13 +269,14 @@ def _vet(photos: list[PreparedPhoto]) -> dict[str, str]:
             dropped[p.name] = (
                 f"blurred (sharpness {p.sharpness:.0f} vs {median:.0f} for the set): reshoot it in focus"
             )
-    for i, p in enumerate(photos):
-        for q in photos[:i]:
-            if q.name not in dropped and int((p.hash != q.hash).sum()) <= DUPLICATE_BITS:
-                dropped.setdefault(
-                    p.name, f"duplicate of {q.source}: move the camera between shots"
-                )
-                break
+    previous: PreparedPhoto | None = None
+    for p in photos:
+        if previous is not None and p.digest and p.digest == previous.digest:
+            dropped.setdefault(p.name, f"the same file as {previous.source}: upload each photo once")
+        elif previous is not None and _looks_the_same(p, previous):
+            dropped.setdefault(p.name, f"duplicate of {previous.source}: move the camera between shots")
+        if p.name not in dropped:
+            previous = p
     for name, why in dropped.items():
         log.info("photos: dropped %s: %s", name, why)
     return dropped

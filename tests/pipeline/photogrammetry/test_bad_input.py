@@ -45,15 +45,32 @@ def test_too_many_photos_are_refused_before_decoding(tmp_path):
 
 def test_duplicates_and_blur_are_dropped_with_reasons(tmp_path):
     paths = _noise_photos(tmp_path / "in", 9)
-    Image.open(paths[0]).save(tmp_path / "in" / "p99.jpg")  # a duplicate
+    Image.open(paths[0]).save(tmp_path / "in" / "p00b.jpg")  # the shutter pressed twice: re-encoded, next in order
+    (tmp_path / "in" / "p04_copy.jpg").write_bytes(paths[4].read_bytes())  # the same file again
     Image.open(paths[1]).filter(ImageFilter.GaussianBlur(6)).save(tmp_path / "in" / "p98.jpg")
     photos, report = prepare_photos(
         sorted((tmp_path / "in").iterdir()), tmp_path / "work", max_side=200
     )
-    assert "duplicate of p00.jpg" in report["dropped"]["p99.jpg"]
+    assert report["dropped"]["p00b.jpg"].startswith("duplicate of p00.jpg")
+    assert report["dropped"]["p04_copy.jpg"].startswith("the same file as p04.jpg")
     assert report["dropped"]["p98.jpg"].startswith("blurred")
-    assert len(photos) == 9
-    assert report["downscaled"] == 11 and max(photos[0].size) == 200
+    assert len(photos) == 9 and len(report["dropped"]) == 3
+    assert report["downscaled"] == 12 and max(photos[0].size) == 200
+
+
+def test_alike_views_far_apart_are_kept(tmp_path):
+    # a turntable of a three-fold symmetric object: views 120 degrees apart are the same picture,
+    # neighbours 10 degrees apart are not; none is a duplicate
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = np.random.default_rng(7)
+    band = (rng.random((30, 12, 3)) * 255).astype(np.uint8)  # one third of the turn, 12 steps
+    strip = np.concatenate([band] * 3, axis=1)  # repeats three times round
+    for i in range(36):
+        view = np.roll(strip, -i, axis=1)[:, :12]
+        Image.fromarray(view).resize((320, 240), Image.NEAREST).save(folder / f"ring{i:02d}.png")
+    photos, report = prepare_photos(sorted(folder.iterdir()), tmp_path / "work", max_side=320)
+    assert report["dropped"] == {} and len(photos) == 36
 
 
 def test_all_duplicates_is_an_error(tmp_path):
@@ -61,7 +78,7 @@ def test_all_duplicates_is_an_error(tmp_path):
     src = _noise_photos(tmp_path / "one", 1)[0]
     for i in range(9):
         Image.open(src).save(tmp_path / "in" / f"same{i}.jpg")
-    with pytest.raises(InvalidImage, match="only 1 of 9 photos are usable.*duplicate"):
+    with pytest.raises(InvalidImage, match="only 1 of 9 photos are usable .same1.jpg: the same file as same0.jpg"):
         process([tmp_path / "in"], tmp_path / "out", metadata=META)
 
 

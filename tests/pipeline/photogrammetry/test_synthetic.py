@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import trimesh
 from PIL import Image
+from PIL import ImageFilter
 from scipy.spatial import cKDTree
 
 from service.pipeline.flows import process
@@ -64,10 +65,21 @@ def bowl_job(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def vase_job(tmp_path_factory):
-    """A second object: a closed 16 cm vase with a bulge and a waist, 28 JPEG photos, declared height."""
+    """A second object: a closed 16 cm vase with a bulge and a waist, 28 JPEG photos, declared height.
+
+    Two more photos make the vetting drop them (issue 16: a dropped photo crashed the job at 88 %):
+    the shutter pressed twice on view 0, and a blurred shot after view 5.
+    """
     root = tmp_path_factory.mktemp("vase")
     truth = vase()
-    write_photo_set(truth, root / "photos", rings=RINGS, size=SIZE)
+    photos = root / "photos"
+    write_photo_set(truth, photos, rings=RINGS, size=SIZE)
+    with Image.open(photos / "view_000.jpg") as im:
+        exif = im.getexif()
+        im.save(photos / "view_000b.jpg", quality=90, exif=exif.tobytes())
+    with Image.open(photos / "view_005.jpg") as im:
+        exif = im.getexif()
+        im.filter(ImageFilter.GaussianBlur(5)).save(photos / "view_005b.jpg", quality=95, exif=exif.tobytes())
     metadata = {"title": {"en": "Vase"}, "kind": "photogrammetry", "dimensions": {"height": 16, "unit": "cm"}}
     body = process([root / "photos"], root / "out", metadata=metadata, options=OPTIONS)
     return truth, trimesh.load(root / "out" / "master.glb", force="mesh"), body
@@ -169,6 +181,11 @@ def test_vase_geometry_height_and_colour_match_truth(vase_job):
     assert chamfer(rp, tp) <= 0.01 * np.linalg.norm(truth.extents)
     assert result.extents[1] == pytest.approx(0.16, rel=0.01)
     assert body["photogrammetry"]["registered"] == 28
+    dropped = body["photogrammetry"]["dropped"]
+    assert sorted(dropped) == ["view_000b.jpg", "view_005b.jpg"]
+    assert dropped["view_000b.jpg"].startswith("duplicate of view_000.jpg")
+    assert dropped["view_005b.jpg"].startswith("blurred")
+    assert any("2 photos dropped" in w for w in body["warnings"])
     error, unrelated, shift, seen = colour_at_matching_points(truth, result, body)
     assert seen > 0.8 and np.abs(shift).max() < 8
     assert error < 12 and error < 0.3 * unrelated, (error, unrelated)
