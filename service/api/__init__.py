@@ -15,8 +15,9 @@ def register(app: Flask) -> None:
     from service.api import artefacts
     from service.api import files
     from service.api import health
+    from service.api import interop
     from service.api import jobs
     from service.api import viewer
 
-    for module in (health, artefacts, jobs, files, viewer):
+    for module in (health, artefacts, jobs, files, viewer, interop):
         app.register_blueprint(module.bp)

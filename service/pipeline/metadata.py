@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from service.errors import InvalidMetadata
 from service.pipeline.constants import UNITS
+from service.pipeline.paradata import check_digitisation
+from service.pipeline.paradata import check_identifiers
 
 KINDS = ("scan", "flat", "ring", "photogrammetry")
 
@@ -44,6 +46,12 @@ CATEGORIES = (
     "software-games",
     "television-radio",
     "cultural-tourism",
+)
+
+# catalogue fields that may leave the museum (pages, oEmbed, files, exports); unknown fields are private
+PUBLIC_FIELDS = (
+    "title", "creator", "culture", "date", "accession_number", "dimensions", "licence", "attribution",
+    "category", "description", "kind", "digitisation", "creator_ids",
 )
 
 _TEXT_FIELDS = ("creator", "culture", "date", "accession_number", "attribution", "description", "institution")
@@ -94,9 +102,18 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
         md["dimensions"] = _check_dimensions(md["dimensions"])
     if md.get("flat_kind") is not None and md["flat_kind"] not in FLAT_KINDS:
         raise InvalidMetadata(f"metadata.flat_kind: {md['flat_kind']!r} is not one of {', '.join(FLAT_KINDS)}")
+    if md.get("digitisation") is not None:
+        md["digitisation"] = check_digitisation(md["digitisation"])
+    if md.get("creator_ids") is not None:
+        md["creator_ids"] = check_identifiers(md["creator_ids"])
     if md.get("rectify") is not None and not isinstance(md["rectify"], bool):
         raise InvalidMetadata(f"metadata.rectify: expected true or false, got {md['rectify']!r}")
     return md
+
+
+def public_metadata(metadata: dict) -> dict:
+    """Only the public catalogue fields (DESIGN.md §8): what pages, files and exports may show."""
+    return {k: metadata[k] for k in PUBLIC_FIELDS if metadata.get(k) not in (None, "", {}, [])}
 
 
 def _check_dimensions(dims: object) -> dict:
