@@ -16,6 +16,7 @@ from __future__ import annotations
 from urllib.parse import quote
 from urllib.parse import urlsplit
 
+from service.api.viewer_about import about
 from service.api.viewer_kit import Files
 from service.api.viewer_kit import creator_kit
 from service.api.viewer_kit import files_of
@@ -199,6 +200,7 @@ def build(artefact: Artefact, metadata: dict, version: Version | None, *, lang: 
     page["json_ld"] = json_ld(artefact, metadata, version, files, links, page)
     page["oembed"] = f"{root}/oembed?url={quote(links['share'], safe='')}&format=json"
     page["kit"] = creator_kit(artefact, metadata, files, root, hashtags)
+    page["about"] = about(metadata, version, links, lang)
     page["origins"] = file_origins(files, root)
     return page
 
