@@ -64,6 +64,12 @@ class Settings:
     video_overlay: bool = True  # title, institution, licence and hashtags on the turntable
     page_size: int = 20
 
+    # Content Credentials (C2PA, docs/interop.md): the institution's signing key and certificate chain
+    c2pa_key_path: str = ""  # PEM private key (EC P-256 recommended); empty: files are not signed
+    c2pa_chain_path: str = ""  # PEM chain: signing certificate first, then intermediates
+    c2pa_trust_anchors_path: str = ""  # PEM roots /verify treats as trusted (e.g. the dev CA)
+    verify_max_mb: int = 50  # largest file /verify accepts
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Build settings from `HERITAGE_AR_*` variables, falling back to defaults."""

@@ -16,8 +16,9 @@ def register(app: Flask) -> None:
     from service.api import files
     from service.api import health
     from service.api import interop
+    from service.api import verify
     from service.api import jobs
     from service.api import viewer
 
-    for module in (health, artefacts, jobs, files, viewer, interop):
+    for module in (health, artefacts, jobs, files, viewer, interop, verify):
         app.register_blueprint(module.bp)

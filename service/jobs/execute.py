@@ -31,6 +31,7 @@ from service.db.models import Version
 from service.db.models import utcnow
 from service.db.queries import metadata_of
 from service.errors import HeritageError
+from service.jobs.credentials import sign_version
 from service.jobs.sandbox import run_child
 from service.jobs.webhooks import send_later
 from service.pipeline.manifest import MANIFEST
@@ -105,7 +106,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             progress=lambda pct, stage: beat.report(5 + int(pct * 0.85), stage),
         )
         beat.report(91, "upload")
-        manifest = read_manifest(out_dir)
+        manifest = sign_version(ctx.settings, out_dir, read_manifest(out_dir), spec_meta, slug)
         uploaded = _upload(ctx, out_dir, manifest, artefact_id, number)
         _publish(ctx, job_id, manifest, uploaded)
         return "done"

@@ -31,6 +31,7 @@ MIME = {
     ".svg": "image/svg+xml",
     ".pdf": "application/pdf",
     ".csv": "text/csv",
+    ".c2pa": "application/c2pa",
 }
 
 
