@@ -53,7 +53,10 @@ def _anchors() -> str | None:
 
 
 def _read(part) -> bytes:
-    data = part.stream.read(_limit() + 1)
+    try:
+        data = part.stream.read(_limit() + 1)
+    finally:
+        part.close()  # a spooled temporary file for large parts
     if len(data) > _limit():
         raise UploadTooLarge(f"verify: the file is larger than {_limit() // (1024 * 1024)} MB")
     return data
