@@ -142,11 +142,14 @@ def test_plain_and_unknown_files(certs):
     assert verify(b"\xff\xd8\xff\xe0" + b"0" * 64)["state"] == "unreadable"
 
 
+@pytest.mark.slow
 def test_job_signs_what_it_publishes(tmp_path, certs, obj_zip):
-    """A real job with previews: poster and turntable carry credentials, 3D files have sidecars."""
+    """A real job with previews: poster and turntable carry credentials, 3D files have sidecars and paradata."""
     from service import create_app
     from tests.conftest import _stop
     from tests.conftest import make_key
+    from tests.interop.conftest import PARADATA
+    from tests.viewer.helpers import META
     from tests.viewer.helpers import ready_artefact
 
     settings = Settings(data_dir=str(tmp_path / "var"), testing=True, start_worker=False, previews=True,
@@ -154,7 +157,8 @@ def test_job_signs_what_it_publishes(tmp_path, certs, obj_zip):
     app = create_app(settings)
     try:
         key = make_key(app)
-        art = ready_artefact(app, app.test_client(), {"Authorization": f"Bearer {key}"}, obj_zip)
+        art = ready_artefact(app, app.test_client(), {"Authorization": f"Bearer {key}"}, obj_zip,
+                             {**META, **PARADATA})
         client = app.test_client()
         derivs = art["derivatives"]
         for name in ("poster.jpg", "turntable.mp4", "cover.webp"):
@@ -165,5 +169,13 @@ def test_job_signs_what_it_publishes(tmp_path, certs, obj_zip):
             assert report["state"] == "intact", (name, report)
             assert report["artefact"]["accession_number"] == "BT-2024-001"
         assert "ar.glb.c2pa" in derivs and "ar.usdz.c2pa" in derivs
+        resp = client.get("/" + derivs["master.glb"]["url"].split("/", 3)[3])
+        glb = resp.get_data()
+        resp.close()
+        gltf = json.loads(glb[20:20 + int.from_bytes(glb[12:16], "little")])
+        packet = gltf["extensions"]["KHR_xmp_json_ld"]["packets"][0]
+        assert packet["dcterms:provenance"].startswith("Digitised by structured-light scanning with Artec Eva")
+        assert {"@id": "http://www.wikidata.org/entity/Q42"} in packet["dcterms:creator"]
+        assert "insurance" not in glb.decode("latin-1")
     finally:
         _stop(app)
