@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-from importlib import metadata as pkg_metadata
 from urllib.parse import quote
 
 from flask import Blueprint
@@ -36,6 +35,7 @@ from service.db.queries import metadata_of
 from service.errors import BadRequest
 from service.errors import NotFound
 from service.interop import edm
+from service.jobs.credentials import software_version
 from service.interop import iiif
 from service.interop import voyager
 from service.interop.record import Published
@@ -47,13 +47,6 @@ bp = Blueprint("interop", __name__)
 
 CACHE = "public, max-age=300"
 MAX_PER_PAGE = 100
-
-
-def software() -> str:
-    try:
-        return f"heritage-ar {pkg_metadata.version('heritage-ar')}"
-    except pkg_metadata.PackageNotFoundError:  # running from a source tree
-        return "heritage-ar"
 
 
 def published(artefact: Artefact, version: Version, root: str) -> Published:
@@ -72,7 +65,7 @@ def published(artefact: Artefact, version: Version, root: str) -> Published:
         urls={d.name: store.url(d.key, base_url=root) for d in version.derivatives},
         info=info,
         links=links,
-        processing=processing(manifest, software()),
+        processing=processing(manifest, f"heritage-ar {software_version()}"),
         dimensions_m=manifest.get("dimensions_m"),
         modified=version.ready_at.date().isoformat() if version.ready_at else None,
     )

@@ -13,6 +13,7 @@ answers JSON.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -91,8 +92,6 @@ def _from_link(url: str) -> tuple[bytes, bytes | None, str]:
 
 def _sidecar_for(data: bytes) -> bytes | None:
     """Our sidecar manifest for a GLB/USDZ we published with exactly these bytes."""
-    import hashlib
-
     digest = hashlib.sha256(data).hexdigest()
     for d in get_db().scalars(select(Derivative).where(Derivative.sha256 == digest)).all():
         side = _published(d.key + ".c2pa")

@@ -54,7 +54,8 @@ def metadata_pairs(rec: Published) -> list[dict]:
         for lang in ("vi", "en"):
             facts[lang] = [v for v in (technique_label(d.get("technique"), lang), d.get("equipment"), d.get("date"),
                                        d.get("operator")) if v]
-        pairs.append({"label": lang_map(vi, en), "value": {"vi": ["; ".join(facts["vi"])], "en": ["; ".join(facts["en"])]}})
+        value = {lang: ["; ".join(facts[lang])] for lang in ("vi", "en")}
+        pairs.append({"label": lang_map(vi, en), "value": value})
     if rec.processing.get("steps"):
         text = f"{rec.processing.get('software', 'heritage-ar')}: {', '.join(rec.processing['steps'])}"
         pairs.append(_pair("processing", text))

@@ -64,7 +64,8 @@ def identifier_uri(raw: object, field: str = "creator_ids") -> dict:
     if m := _VIAF.match(text):
         return {"scheme": "viaf", "id": m.group(1), "uri": f"http://viaf.org/viaf/{m.group(1)}"}
     raise InvalidMetadata(
-        f"metadata.{field}: {text!r} is not an ORCID (0000-0002-1825-0097), Wikidata (Q42) or VIAF (113230702) identifier"
+        f"metadata.{field}: {text!r} is not an ORCID (0000-0002-1825-0097), Wikidata (Q42) "
+        "or VIAF (113230702) identifier"
     )
 
 

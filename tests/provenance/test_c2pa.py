@@ -37,7 +37,8 @@ def certs(tmp_path_factory):
 
 def _definition(name, fmt, output):
     return claim(PUBLIC, institution=INSTITUTION, software="heritage-ar", version="0.1.0",
-                 steps=["repair", "orient_up", "derive"], output=output, share_url="https://ar.example.vn/ar/abc", fmt=fmt)
+                 steps=["repair", "orient_up", "derive"], output=output,
+                 share_url="https://ar.example.vn/ar/abc", fmt=fmt)
 
 
 @pytest.fixture
