@@ -151,3 +151,40 @@ def test_exports_of_unknown_or_deleted_artefacts_are_404_json(published):
     client.delete(f"/api/v1/artefacts/{published.art['id']}", headers=published.auth)
     for key in ("iiif", "edm", "voyager"):
         assert client.get(path_of(links[key])).status_code == 404
+
+
+def _record(n: int, licence: str | None):
+    from service.interop.record import Published
+
+    root = "https://ar.example.vn"
+    md = {"title": {"vi": f"Hiện vật {n}"}, **({"licence": licence} if licence else {})}
+    links = {"iiif": f"{root}/iiif/s{n}/manifest.json", "edm": f"{root}/edm/s{n}.xml",
+             "share": f"{root}/ar/s{n}", "voyager": f"{root}/voyager/s{n}/scene.svx.json",
+             "collection": f"{root}/iiif/institutions/1/collection.json",
+             "oembed": f"{root}/oembed?url={root}/ar/s{n}&format=json", "embed": f"{root}/embed/s{n}"}
+    return Published(slug=f"s{n}", metadata=md, institution="Bảo tàng", institution_id=1,
+                     urls={"thumb.glb": f"{root}/files/s{n}/thumb.glb"}, links=links)
+
+
+def test_rights_without_an_open_licence_are_in_copyright_everywhere():
+    from service.interop import edm
+    from service.interop import iiif
+
+    rec = _record(1, "all-rights-reserved")
+    assert iiif.manifest(rec)["rights"] == "http://rightsstatements.org/vocab/InC/1.0/"
+    g = rdflib.Graph().parse(data=edm.rdf_xml([rec]), format="xml")
+    assert {str(o) for o in g.objects(None, EDM.rights)} == {"http://rightsstatements.org/vocab/InC/1.0/"}
+    # one language only: the label still has both keys, so viewers in either language show it
+    assert iiif.manifest(rec)["label"] == {"vi": ["Hiện vật 1"], "en": ["Hiện vật 1"]}
+
+
+def test_collection_pages_list_every_page():
+    from service.interop import iiif
+
+    url = "https://ar.example.vn/iiif/institutions/1/collection.json"
+    top = iiif.collection(url, "Bảo tàng", [], page=None, pages=3)
+    assert [c["id"] for c in top["items"]] == [f"{url}?page={n}" for n in (1, 2, 3)]
+    page = iiif.collection(url, "Bảo tàng", [_record(4, None), _record(5, "CC0-1.0")], page=2, pages=3)
+    iiif_prezi3.Collection.model_validate_json(json.dumps(page))
+    assert [m["id"] for m in page["items"]] == ["https://ar.example.vn/iiif/s4/manifest.json",
+                                                 "https://ar.example.vn/iiif/s5/manifest.json"]
