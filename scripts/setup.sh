@@ -35,6 +35,9 @@ stamp="$VENV/.heritage-ar-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$VENV/bin/pip" install -q --upgrade pip >/dev/null 2>&1 || true
   "$VENV/bin/pip" install -q -e ".[test]"
+  # IIIF's pydantic models for the interop tests; the package pins Pillow<=12.0.0 (we use 13), its other
+  # dependencies (pydantic, requests) are in the test extra
+  "$VENV/bin/pip" install -q --no-deps iiif-prezi3==3.1.1
   touch "$stamp"
 fi
 

@@ -232,6 +232,25 @@ def webhooks_set(institution: str, url: str) -> None:
         click.echo(inst.webhook_secret)
 
 
+@cli.group()
+def c2pa() -> None:
+    """Content Credentials (C2PA) signing certificates."""
+
+
+@c2pa.command("dev-cert")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the PEM files.")
+@click.option("--organisation", default="heritage-ar development", show_default=True,
+              help="Organisation named as the issuer in the certificate.")
+def c2pa_dev_cert(out_dir: Path, organisation: str) -> None:
+    """Write a development CA and signing certificate (for testing only; not trusted by anyone)."""
+    from service.provenance.certs import dev_certificate
+
+    paths = dev_certificate(out_dir, organisation=organisation)
+    click.echo(f"HERITAGE_AR_C2PA_KEY_PATH={paths['key'].resolve()}")
+    click.echo(f"HERITAGE_AR_C2PA_CHAIN_PATH={paths['chain'].resolve()}")
+    click.echo(f"HERITAGE_AR_C2PA_TRUST_ANCHORS_PATH={paths['ca'].resolve()}")
+
+
 @cli.group("db")
 def db_group() -> None:
     """Database schema."""

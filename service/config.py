@@ -85,6 +85,11 @@ class Settings:
     storage_quota_mb: int = 51200  # per institution: originals + derivatives; 0 = no quota
     webhook_allow_http: bool = False  # accept http:// webhook URLs (development only)
     webhook_allow_private: bool = False  # deliver to loopback, link-local and private addresses
+    # Content Credentials (C2PA, docs/interop.md): the institution's signing key and certificate chain
+    c2pa_key_path: str = ""  # PEM private key (EC P-256 recommended); empty: files are not signed
+    c2pa_chain_path: str = ""  # PEM chain: signing certificate first, then intermediates
+    c2pa_trust_anchors_path: str = ""  # PEM roots /verify treats as trusted (e.g. the dev CA)
+    verify_max_mb: int = 50  # largest file /verify accepts
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

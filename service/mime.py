@@ -22,6 +22,7 @@ MIME = {
     ".webp": "image/webp",
     ".mp4": "video/mp4",
     ".json": "application/json",
+    ".c2pa": "application/c2pa",
     ".svg": "image/svg+xml",
     ".pdf": "application/pdf",
     ".csv": "text/csv",

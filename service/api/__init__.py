@@ -19,6 +19,8 @@ def register(app: Flask) -> None:
     from service.api import gallery
     from service.api import gallery_feeds
     from service.api import health
+    from service.api import interop
+    from service.api import verify
     from service.api import jobs
     from service.api import keys
     from service.api import kit
@@ -27,5 +29,5 @@ def register(app: Flask) -> None:
     from service.api import webhooks
 
     for module in (health, artefacts, notes, annotate, jobs, keys, webhooks, docs, files, viewer, gallery, gallery_feeds,
-                   kit):
+                   kit, interop, verify):
         app.register_blueprint(module.bp)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from service.api.viewer_kit import creator_kit
 from service.api.viewer_kit import files_of
+from service.api.viewer_kit import links_of
 from service.db.models import Artefact
 from service.db.models import Job
 from service.db.queries import current_version
@@ -56,6 +57,9 @@ def artefact_json(db: Session, artefact: Artefact) -> dict:
         "embed": f"{root}/embed/{artefact.slug}",
         "qr": f"{root}/qr/{artefact.slug}.svg",
     }
+    if version is not None:
+        public = links_of(artefact, root)
+        links.update({k: public[k] for k in ("iiif", "edm", "voyager")})
     if job is not None:
         links["job"] = root + url_for("jobs.get_job", job_id=job.id)
     return {

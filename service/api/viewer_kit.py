@@ -128,6 +128,10 @@ def links_of(artefact: Artefact, root: str) -> dict[str, str]:
         "embed": f"{root}/embed/{artefact.slug}",
         "qr": f"{root}/qr/{artefact.slug}.svg",
         "qr_png": f"{root}/qr/{artefact.slug}.png",
+        # museum interop exports (api/interop.py)
+        "iiif": f"{root}/iiif/{artefact.slug}/manifest.json",
+        "edm": f"{root}/edm/{artefact.slug}.xml",
+        "voyager": f"{root}/voyager/{artefact.slug}/scene.svx.json",
     }
 
 

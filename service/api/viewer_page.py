@@ -17,6 +17,7 @@ from urllib.parse import quote
 from urllib.parse import urlsplit
 
 from service.api.licence_text import licence_line
+from service.api.viewer_about import about
 from service.api.viewer_kit import Files
 from service.api.viewer_kit import creator_kit
 from service.api.viewer_kit import files_of
@@ -201,6 +202,7 @@ def build(artefact: Artefact, metadata: dict, version: Version | None, *, lang: 
     page["oembed"] = f"{root}/oembed?url={quote(links['share'], safe='')}&format=json"
     page["kit"] = creator_kit(artefact, metadata, files, root, hashtags)
     page["licence_plain"] = {code: licence_line(metadata, code) for code in ("vi", "en")}
+    page["about"] = about(metadata, version, links, lang)
     page["origins"] = file_origins(files, root)
     page["notes"] = notes or []
     return page

@@ -48,6 +48,7 @@ SERVABLE_MIME = (
     "image/webp",
     "video/mp4",
     "application/json",
+    "application/c2pa",  # Content Credentials sidecars of GLB/USDZ (binary, never rendered)
 )
 MANIFEST_NAME = "manifest.json"
 

@@ -37,6 +37,7 @@ from service.db.queries import notes_of
 from service.errors import HeritageError
 from service.jobs.annotate import apply_moves
 from service.jobs.annotate import reproject_notes
+from service.jobs.credentials import sign_version
 from service.jobs.sandbox import run_child
 from service.jobs.webhooks import record as record_webhook
 from service.pipeline.flows import options_from_settings
@@ -136,7 +137,7 @@ def run_job(ctx: JobContext, job_id: str) -> str:
             confine=ctx.settings.job_landlock,
         )
         beat.report(91, "upload")
-        manifest = read_manifest(out_dir)
+        manifest = sign_version(ctx.settings, out_dir, read_manifest(out_dir), spec_meta, slug)
         with session_scope(ctx.sessions) as db:
             moved = reproject_notes(db, artefact_id, number, out_dir, manifest)
         uploaded = _upload(ctx, out_dir, manifest, artefact_id, number)

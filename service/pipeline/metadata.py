@@ -14,6 +14,8 @@ from service.errors import InvalidMetadata
 from service.errors import MetadataTooLarge
 from service.pipeline.constants import FLAT_KINDS
 from service.pipeline.constants import UNITS
+from service.pipeline.paradata import check_digitisation
+from service.pipeline.paradata import check_identifiers
 
 KINDS = ("scan", "flat", "ring", "photogrammetry")
 
@@ -85,6 +87,9 @@ PUBLIC_FIELDS = (
     "description",
     "kind",
     "institution",
+    # paradata (docs/interop.md): how the model was made, and who the creators are elsewhere
+    "digitisation",
+    "creator_ids",
 )
 
 
@@ -149,6 +154,10 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
         raise InvalidMetadata(f"metadata.flat_kind: {md['flat_kind']!r} is not one of {', '.join(FLAT_KINDS)}")
     if md.get("listed") is not None and not isinstance(md["listed"], bool):
         raise InvalidMetadata(f"metadata.listed: expected true or false, got {md['listed']!r}")
+    if md.get("digitisation") is not None:
+        md["digitisation"] = check_digitisation(md["digitisation"])
+    if md.get("creator_ids") is not None:
+        md["creator_ids"] = check_identifiers(md["creator_ids"])
     if md.get("rectify") is not None and not isinstance(md["rectify"], bool):
         raise InvalidMetadata(f"metadata.rectify: expected true or false, got {md['rectify']!r}")
     check_scale_bar(md)

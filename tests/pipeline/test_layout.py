@@ -144,7 +144,8 @@ def test_choosing_a_flow_loads_no_heavy_library():
     assert out.strip() == "[]"
 
 
-CORE = {"constants", "scene", "geometry", "icc", "progress", "metadata", "manifest", "child_process", "tools", "texture_files"}
+CORE = {"constants", "scene", "geometry", "icc", "progress", "metadata", "manifest", "child_process", "tools", "texture_files",
+        "paradata", "anchors"}
 # folder -> what its modules may import inside the pipeline (service/pipeline/README.md)
 ALLOWED = {
     "core": {"core"},

@@ -14,8 +14,10 @@ from __future__ import annotations
 from service.pipeline.metadata import LICENCES
 from service.pipeline.metadata import copyright_line
 from service.pipeline.metadata import public_metadata
+from service.pipeline.paradata import provenance_text
 
 DC = "http://purl.org/dc/elements/1.1/"
+DCTERMS = "http://purl.org/dc/terms/"
 XMP_RIGHTS = "http://ns.adobe.com/xap/1.0/rights/"
 
 
@@ -65,7 +67,20 @@ def xmp_packet(metadata: dict) -> dict:
             packet[f"dc:{key}"] = dc[key] if key == "identifier" else {"@set": [dc[key]]}
     if dc.get("licence_url"):
         packet["xmpRights:WebStatement"] = dc["licence_url"]
+    _paradata(packet, metadata)
     return packet
+
+
+def _paradata(packet: dict, metadata: dict) -> None:
+    """How the model was made (paradata) and the creator's identifiers, as Dublin Core terms."""
+    provenance = provenance_text(metadata)
+    ids = metadata.get("creator_ids") or []
+    if provenance or ids:
+        packet["@context"]["dcterms"] = DCTERMS
+    if provenance:
+        packet["dcterms:provenance"] = provenance
+    if ids:
+        packet["dcterms:creator"] = [{"@id": uri} for uri in ids]
 
 
 def gltf_extensions(metadata: dict) -> dict:
@@ -80,4 +95,8 @@ def usd_layer_data(metadata: dict) -> dict:
     for key, value in dc.items():
         name = "cc:license" if key == "licence_url" else f"dc:{key}"
         out[name] = str(value)
+    if provenance_text(metadata):
+        out["dcterms:provenance"] = provenance_text(metadata)
+    if metadata.get("creator_ids"):
+        out["dcterms:creator"] = " ".join(metadata["creator_ids"])
     return out
