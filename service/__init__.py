@@ -49,16 +49,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service import jobs
     from service import storage
 
+    from service import counters
+
     db.init_app(app)
     storage.init_app(app)
     jobs.init_app(app)
+    counters.init_app(app)
 
     from service.api import limits
     from service.api import register
+    from service.api import viewer_publish
+    from service.api.hot import HotPath
 
+    viewer_publish.init_app(app)
     limits.init_app(app)
     register(app)
     limits.apply_route_limits(app)
+    app.wsgi_app = HotPath(app, app.wsgi_app)  # published pages and beacons before Flask routing
     _register_errors(app)
     return app
 

@@ -40,10 +40,18 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="HTTP threads.")
-def serve(host: str, port: int, threads: int) -> None:
+@click.option("--threads", default=8, show_default=True, type=int, help="HTTP threads (per worker with --production).")
+@click.option("--production", is_flag=True, help="gunicorn with several worker processes (docs/delivery.md).")
+@click.option("--workers", default=None, type=int, help="With --production: worker processes (default 2 x cores).")
+def serve(host: str, port: int, threads: int, production: bool, workers: int | None) -> None:
     """Run the HTTP service (and in-process workers with the inline queue)."""
     _logging()
+    if production:
+        from service.production import run
+
+        click.echo(f"heritage-ar (gunicorn) on http://{host}:{port}")
+        run(_settings(), host=host, port=port, workers=workers, threads=min(threads, 8))
+        return
     from waitress import serve as waitress_serve
 
     from service import create_app
@@ -278,6 +286,38 @@ def seed(hide_key: bool) -> None:
     # a key in a container's log is a key anyone with log access holds
     for line in seed_demo(settings, show_key=not hide_key and settings.env != "production"):
         click.echo(line)
+
+
+@cli.command("count-log")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--follow/--once", default=True, show_default=True, help="Keep reading, or read what is there and stop.")
+def count_log(path: Path, follow: bool) -> None:
+    """Count beacons that nginx answered itself, from its beacon log (scripts/nginx-front.conf)."""
+    _logging()
+    import signal
+    import threading
+
+    from sqlalchemy.orm import sessionmaker
+
+    from service import db
+    from service.beacon_log import LogCounter
+
+    settings = _settings()
+    if settings.auto_migrate:
+        db.upgrade(settings.database_url)
+    counter = LogCounter(path, sessionmaker(db.make_engine(settings.database_url)))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if not follow:
+        counter.read()
+        click.echo(f"count-log: {counter.flush()} events written; {path} read to byte {counter.offset}")
+        return
+    click.echo(f"count-log: following {path} from byte {counter.offset}, writing every {settings.count_flush_seconds} s")
+    try:
+        counter.follow(settings.count_flush_seconds, stop.is_set)
+    except KeyboardInterrupt:
+        counter.read()
+        counter.flush()
 
 
 @cli.command("config")

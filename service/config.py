@@ -90,6 +90,10 @@ class Settings:
     c2pa_chain_path: str = ""  # PEM chain: signing certificate first, then intermediates
     c2pa_trust_anchors_path: str = ""  # PEM roots /verify treats as trusted (e.g. the dev CA)
     verify_max_mb: int = 50  # largest file /verify accepts
+    # delivery (docs/delivery.md): published pages and counters
+    publish_ttl_seconds: int = 5  # how long each process keeps a published page in memory
+    counter: str = ""  # "memory" or "redis"; default: redis with the celery queue, else memory
+    count_flush_seconds: int = 5  # counts are written to daily_counts this often (and at shutdown)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -121,6 +125,10 @@ class Settings:
             raise ValueError(f"HERITAGE_AR_ENV: unknown mode {out.env!r}; use 'development' or 'production'")
         if out.job_max_attempts < 1:
             raise ValueError(f"HERITAGE_AR_JOB_MAX_ATTEMPTS: must be at least 1, got {out.job_max_attempts}")
+        if not out.counter:
+            out.counter = "redis" if out.queue == "celery" else "memory"
+        if out.counter not in ("memory", "redis"):
+            raise ValueError(f"HERITAGE_AR_COUNTER: unknown counter {out.counter!r}; use 'memory' or 'redis'")
         return out
 
     @property

@@ -20,14 +20,15 @@ def register(app: Flask) -> None:
     from service.api import gallery_feeds
     from service.api import health
     from service.api import interop
-    from service.api import verify
     from service.api import jobs
     from service.api import keys
     from service.api import kit
     from service.api import notes
+    from service.api import stats
+    from service.api import verify
     from service.api import viewer
     from service.api import webhooks
 
-    for module in (health, artefacts, notes, annotate, jobs, keys, webhooks, docs, files, viewer, gallery, gallery_feeds,
+    for module in (health, artefacts, notes, annotate, jobs, stats, keys, webhooks, docs, files, viewer, gallery, gallery_feeds,
                    kit, interop, verify):
         app.register_blueprint(module.bp)

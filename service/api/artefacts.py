@@ -18,6 +18,7 @@ from flask import g
 from flask import jsonify
 from flask import request
 
+from service.api import viewer_publish
 from service.api.auth import require_key
 from service.api.present import artefact_json
 from service.db import get_db
@@ -139,7 +140,7 @@ def get_artefact_scoped(artefact_id: str):
 @bp.patch("/<artefact_id>")
 @require_key
 def patch_artefact(artefact_id: str):
-    """Edit catalogue metadata (pages and the API show it at once; files keep theirs until reprocessed)."""
+    """Edit catalogue metadata (published pages are rebuilt now; files keep theirs until reprocessed)."""
     limit = 2 * MAX_METADATA_BYTES  # room for JSON escapes; the fields are checked one by one below
     if (request.content_length or 0) > limit:
         raise MetadataTooLarge(f"metadata: the request body is over {limit:,} bytes; send only the fields to change",
@@ -158,6 +159,7 @@ def patch_artefact(artefact_id: str):
     if not (artefact.title_vi or artefact.title_en):
         raise InvalidMetadata("metadata.title: an artefact needs a title in vi or en")
     db.commit()
+    viewer_publish.publish_artefact(artefact)
     return jsonify(artefact_json(db, artefact))
 
 
@@ -182,6 +184,7 @@ def delete_artefact(artefact_id: str):
     artefact.deleted_at = utcnow()
     artefact.content_hash = None  # the same files may be uploaded again later
     db.commit()
+    viewer_publish.withdraw(artefact)  # share page, embed, oEmbed, QR images and short link
     store = get_store()
     for version in artefact.versions:
         store.delete_prefix(derivative_prefix(artefact.id, version.number))

@@ -31,6 +31,16 @@ from service.errors import NotFound
 bp = Blueprint("annotations", __name__, url_prefix="/api/v1/artefacts/<artefact_id>/annotations")
 
 
+@bp.after_request
+def _republish(response):
+    """A changed note changes the published share page and embed (api/viewer_publish.py): rebuild them now."""
+    if request.method != "GET" and response.status_code < 300:
+        from service.api import viewer_publish
+
+        viewer_publish.publish_artefact(_artefact(request.view_args["artefact_id"]))
+    return response
+
+
 def _artefact(artefact_id: str):
     return get_artefact(get_db(), g.institution.id, artefact_id)
 

@@ -236,8 +236,14 @@ class Stats(BaseModel):
     totals: dict[str, int]
 
 
+class Referrer(BaseModel):
+    host: str
+    embed: int
+
+
 class ArtefactStats(Stats):
     artefact_id: str
+    referrers: list[Referrer] = Field(default_factory=list, description="Sites embedding it most (embed loads).")
 
 
 class ListQuery(BaseModel):

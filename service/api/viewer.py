@@ -8,6 +8,11 @@ for iframes, `/oembed`, `/qr/<slug>.svg|.png`, the first-party beacon
 `/b/<slug>/<event>` and the vendored viewer files under `/vendor/`.
 Artefacts that are processing, failed, deleted or unknown get a friendly
 page with the right status, never a 500.
+
+Ready artefacts' pages, embeds, oEmbed answers and QR images are published
+(api/viewer_publish.py) and usually answered by api/hot.py before these
+routes run; these routes check the database, publish what is missing, and
+answer everything else.
 """
 
 from __future__ import annotations
@@ -25,36 +30,39 @@ from flask import render_template
 from flask import request
 from flask import send_file
 
-from service.annotations import annotation_json
 from service.api import viewer_oembed
 from service.api import viewer_page
+from service.api.hot import BEACON_EVENTS
 from service.api.present import base_url
-from service.api.viewer_kit import files_of
 from service.api.viewer_kit import links_of
+from service.api.viewer_publish import QR_VARIANTS
+from service.api.viewer_publish import published_or_build
+from service.api.viewer_publish import qr_name
+from service.api.viewer_publish import qr_target
 from service.api.viewer_qr import CAPTION_MAX
+from service.api.viewer_qr import QR_DEFAULTS
 from service.api.viewer_qr import parse_size
 from service.api.viewer_qr import qr_png
 from service.api.viewer_qr import qr_svg
 from service.api.viewer_text import TEXT
 from service.api.viewer_text import pick_lang
+from service.counters import clean_host
+from service.counters import clean_page_load
 from service.db import get_db
 from service.db.models import Artefact
-from service.db.queries import bump_counter
 from service.db.queries import current_version
 from service.db.queries import find_public
 from service.db.queries import latest_version
-from service.db.queries import metadata_of
-from service.db.queries import notes_of
 from service.errors import BadRequest
 from service.errors import NotFound
-from service.pipeline.metadata import public_metadata
+from service.publish import CACHE_CONTROL
+from service.publish import flask_response
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("viewer", __name__)
 
 VENDOR_DIR = Path(__file__).resolve().parents[2] / "assets" / "vendor"
-BEACON_EVENTS = {"view": "page_views", "load": "model_loads", "ar": "ar_launches"}
 PROCESSING_REFRESH_SECONDS = 10
 # status page -> HTTP status: processing is accepted work, a failed scan cannot be shown
 STATUS_CODES = {"processing": 202, "failed": 422, "deleted": 410, "missing": 404}
@@ -101,48 +109,47 @@ def _status_page(state: str, lang: str, *, frame_ancestors: str = "'self'") -> R
     return _secure(response, frame_ancestors=frame_ancestors)
 
 
-def _page(template: str, slug: str, *, frame_ancestors: str) -> Response:
-    lang = pick_lang(request)
+def _ready(slug: str):
+    """(artefact, state, version) behind a share slug."""
     artefact = find_public(get_db(), slug=slug)
     state, version = _state(artefact)
+    return artefact, state, version
+
+
+def _page(name: str, slug: str, *, frame_ancestors: str) -> Response:
+    """A published page (built and published now when missing), or the status page."""
+    artefact, state, version = _ready(slug)
     if state != "ready":
-        return _status_page(state, lang, frame_ancestors=frame_ancestors)
-    settings = _settings()
-    page = viewer_page.build(
-        artefact, public_metadata(metadata_of(artefact)), version, lang=lang, root=base_url(),
-        hashtags=settings.hashtags, provider=viewer_oembed.PROVIDER_NAME,
-        notes=[annotation_json(n) for n in notes_of(get_db(), artefact.id)],
-    )
-    vendor = viewer_page.vendor_paths(vendor_manifest())
-    response = Response(render_template(template, t=TEXT[lang], page=page, vendor=vendor, lang=lang),
-                        mimetype="text/html")
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return _secure(response, page["origins"], frame_ancestors=frame_ancestors)
+        return _status_page(state, pick_lang(request), frame_ancestors=frame_ancestors)
+    entry = published_or_build(slug, name, artefact, version)
+    return flask_response(entry, request.headers.get("If-None-Match"))
 
 
 @bp.get("/ar/<slug>")
 def share(slug: str):
     """The share page: 3D viewer, AR, catalogue text, social tags and the creator kit."""
-    return _page("viewer/share.html", slug, frame_ancestors="'self'")
+    return _page("share.html", slug, frame_ancestors="'self'")
 
 
 @bp.get("/embed/<slug>")
 def embed(slug: str):
     """The viewer alone, for iframes on any site."""
-    return _page("viewer/embed.html", slug, frame_ancestors="*")
+    return _page("embed.html", slug, frame_ancestors="*")
 
 
 @bp.get("/s/<code>")
 def short(code: str):
-    """A short link (easy to type from a video) redirects to the share page."""
+    """A short link (easy to type from a video) redirects to the share page; `?q` marks a QR scan."""
     artefact = find_public(get_db(), short_code=code)
     if artefact is None or artefact.deleted_at is not None:
         return _status_page("missing" if artefact is None else "deleted", pick_lang(request))
+    if "q" in request.args:
+        count(artefact.slug, "qr")
     target = f"/ar/{artefact.slug}"
     if request.args.get("lang") in TEXT:
         target += f"?lang={request.args['lang']}"
     response = redirect(target, code=302)
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = "no-store"  # every scan must reach us to be counted
     return response
 
 
@@ -167,13 +174,13 @@ def oembed():
     state, version = _state(artefact)
     if state != "ready":
         return _plain(404, f"oembed: no embeddable artefact at {url!r}")
-    body = viewer_oembed.response(
-        public_metadata(metadata_of(artefact)), files_of(version, root), links_of(artefact, root), lang=pick_lang(request),
-        root=root, maxwidth=maxwidth, maxheight=maxheight,
-    )
-    response = jsonify(body)
+    entry = published_or_build(artefact.slug, f"oembed-{pick_lang(request)}.json", artefact, version)
+    if maxwidth is None and maxheight is None:
+        return flask_response(entry, request.headers.get("If-None-Match"))
+    response = jsonify(viewer_oembed.resize(json.loads(entry.body), entry.extra, maxwidth, maxheight))
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = f"public, max-age={viewer_oembed.CACHE_AGE}"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers["Vary"] = "Accept-Language"
     return response
 
 
@@ -183,10 +190,10 @@ def _plain(status: int, message: str) -> Response:
 
 @bp.get("/qr/<slug>.<fmt>")
 def qr(slug: str, fmt: str):
-    """A QR code of the share link (?size=px, ?caption=1 for the short link or ?caption=text)."""
+    """A QR code of the short link (?size=px, ?caption=1 for the short link or ?caption=text)."""
     if fmt not in ("svg", "png"):
         raise NotFound(f"qr: unknown format {fmt!r}; use /qr/<slug>.svg or .png")
-    artefact = find_public(get_db(), slug=slug)
+    artefact, state, version = _ready(slug)
     if artefact is None or artefact.deleted_at is not None:
         raise NotFound(f"qr: no shared artefact {slug!r}")
     links = links_of(artefact, base_url())
@@ -196,11 +203,13 @@ def qr(slug: str, fmt: str):
         caption = links["short"].split("://", 1)[-1]
     if caption is not None and len(caption) > CAPTION_MAX:
         raise BadRequest(f"qr: caption longer than {CAPTION_MAX} characters; shorten it")
-    if fmt == "svg":
-        response = Response(qr_svg(links["share"], size=size, caption=caption), mimetype="image/svg+xml")
-    else:
-        response = Response(qr_png(links["share"], size=size, caption=caption), mimetype="image/png")
-    response.headers["Cache-Control"] = "public, max-age=86400"
+    if state == "ready" and (fmt, None if size == QR_DEFAULTS["size"] else size, caption is not None) in QR_VARIANTS \
+            and request.args.get("caption") in (None, "1"):
+        name = qr_name(fmt, None if size == QR_DEFAULTS["size"] else size, caption is not None)
+        return flask_response(published_or_build(slug, name, artefact, version), request.headers.get("If-None-Match"))
+    make, mime = (qr_svg, "image/svg+xml") if fmt == "svg" else (qr_png, "image/png")
+    response = Response(make(qr_target(links), size=size, caption=caption), mimetype=mime)
+    response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
@@ -208,17 +217,26 @@ def qr(slug: str, fmt: str):
 
 @bp.post("/b/<slug>/<event>")
 def beacon(slug: str, event: str):
-    """First-party counter: a page view, a 3D model load or an AR launch (no cookies, no third party)."""
-    column = BEACON_EVENTS.get(event)
-    if column is None:
+    """First-party counter: a page view, a 3D model load, an AR launch or an embed (no cookies, no third party).
+
+    The hot path (api/hot.py) answers beacons for published pages; this is the way in before the first page.
+    """
+    if event not in BEACON_EVENTS:
         raise NotFound(f"beacon: unknown event {event!r}; use one of {', '.join(BEACON_EVENTS)}")
-    db = get_db()
-    artefact = find_public(db, slug=slug)
-    if _state(artefact)[0] != "ready":
+    artefact, state, version = _ready(slug)
+    if state != "ready":
         raise NotFound(f"beacon: no shared artefact {slug!r}")
-    bump_counter(db, artefact.id, column)
-    db.commit()
+    published_or_build(slug, "share.html", artefact, version)
+    referrer = clean_host(request.args.get("r")) if event == "embed" else None
+    count(slug, event, clean_page_load(request.args.get("p")), referrer)
     return "", 204
+
+
+def count(slug: str, event: str, page_load: str | None = None, referrer: str | None = None) -> None:
+    """Count one event in memory or Redis (written to daily_counts in batches)."""
+    current_app.extensions["flusher"].counts.hit(slug, event, page_load, referrer)
+    if not _settings().testing:
+        current_app.extensions["flusher"].ensure_started()
 
 
 def vendor_manifest() -> dict:

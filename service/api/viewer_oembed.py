@@ -92,3 +92,22 @@ def _thumbnail(files: Files, maxwidth: int | None, maxheight: int | None) -> tup
         if url and (not maxwidth or w <= maxwidth) and (not maxheight or h <= maxheight):
             return url, w, h
     return None
+
+
+def resize_hints(files: Files, links: dict, answer: dict) -> dict:
+    """What `resize` needs to answer maxwidth/maxheight from the published answer (no database)."""
+    candidates = [(files.first("poster.jpg", "poster.webp"), *THUMB_SIZE["poster"]),
+                  (files.first("thumb.jpg", "thumb.webp"), *THUMB_SIZE["thumb"])]
+    return {"embed": links["embed"], "title": answer["title"], "thumbs": [c for c in candidates if c[0]]}
+
+
+def resize(answer: dict, hints: dict, maxwidth: int | None, maxheight: int | None) -> dict:
+    """The published default answer, sized for a consumer's maxwidth/maxheight."""
+    width, height = fit(maxwidth, maxheight)
+    body = {k: v for k, v in answer.items() if not k.startswith("thumbnail_")}
+    body.update(width=width, height=height, html=embed_html(hints["embed"], hints["title"], width=width, height=height))
+    for url, w, h in hints["thumbs"]:
+        if (not maxwidth or w <= maxwidth) and (not maxheight or h <= maxheight):
+            body["thumbnail_url"], body["thumbnail_width"], body["thumbnail_height"] = url, w, h
+            break
+    return body

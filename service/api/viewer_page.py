@@ -100,16 +100,18 @@ def viewer_attrs(artefact: Artefact, metadata: dict, version: Version | None, fi
     }
 
 
-def script_config(artefact: Artefact, files: Files, lang: str) -> dict:
-    """What share.js needs: levels to swap in, the AR model, the beacon URL, in-app detection."""
+def script_config(artefact: Artefact, files: Files) -> dict:
+    """What share.js needs: levels to swap in, the AR model, the beacon URL, in-app detection.
+
+    The same for both languages: the page's script picks the language (lang.js).
+    """
     return {
         "levels": files.levels,
         "first": files.first_model,
         "ar": files.ar_model,
         "beacon": f"/b/{artefact.slug}",
         "inApp": IN_APP.pattern,
-        "lang": lang,
-        "copied": TEXT[lang]["copied"],
+        "copied": {lang: words["copied"] for lang, words in TEXT.items()},
     }
 
 
@@ -196,7 +198,7 @@ def build(artefact: Artefact, metadata: dict, version: Version | None, *, lang: 
     page["viewer"] = viewer_attrs(artefact, metadata, version, files, page["title"])
     # no GLB (a ring photo set): the photo spin viewer instead, and no 1 MB WebGL viewer to load
     page["spin"] = files.spin if not files.first_model else None
-    page["config"] = script_config(artefact, files, lang)
+    page["config"] = script_config(artefact, files)
     page["meta"] = social_tags(page, files, links, lang)
     page["json_ld"] = json_ld(artefact, metadata, version, files, links, page)
     page["oembed"] = f"{root}/oembed?url={quote(links['share'], safe='')}&format=json"

@@ -122,3 +122,15 @@ def pick_lang(request: Request) -> str:
         return asked
     return request.accept_languages.best_match(LANGS, default=DEFAULT_LANG) or DEFAULT_LANG
 
+
+
+def lang_of(asked: str | None, accept_language: str | None) -> str:
+    """The same choice as `pick_lang`, from raw values (the hot path has no Flask request)."""
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    asked = (asked or "").strip().lower()[:2]
+    if asked in LANGS:
+        return asked
+    accept = parse_accept_header(accept_language or "", LanguageAccept)
+    return accept.best_match(LANGS, default=DEFAULT_LANG) or DEFAULT_LANG

@@ -241,3 +241,29 @@ class Annotation(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class DailyCount(Base):
+    """Events per artefact per UTC day (view, load, ar, qr, embed), written in batches by the counters."""
+
+    __tablename__ = "daily_counts"
+    __table_args__ = (UniqueConstraint("artefact_id", "day", "event", name="uq_daily_count"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    artefact_id: Mapped[str] = mapped_column(ForeignKey("artefacts.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    event: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DailyReferrer(Base):
+    """Embed page loads per artefact per UTC day by the host of the page that framed the embed."""
+
+    __tablename__ = "daily_referrers"
+    __table_args__ = (UniqueConstraint("artefact_id", "day", "host", name="uq_daily_referrer"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    artefact_id: Mapped[str] = mapped_column(ForeignKey("artefacts.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    host: Mapped[str] = mapped_column(String(100))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

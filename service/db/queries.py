@@ -14,7 +14,6 @@ import secrets
 
 from sqlalchemy import func
 from sqlalchemy import select
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from service.db.gallery import search_text_of
@@ -230,13 +229,6 @@ def current_version(db: Session, artefact: Artefact) -> Version | None:
 
 def latest_version(db: Session, artefact: Artefact) -> Version | None:
     return db.scalar(select(Version).where(Version.artefact_id == artefact.id).order_by(Version.number.desc()).limit(1))
-
-
-def bump_counter(db: Session, artefact_id: str, column: str) -> None:
-    """Atomically add one to a counter column (page_views, model_loads, ar_launches)."""
-    if column not in ("page_views", "model_loads", "ar_launches"):
-        raise ValueError(f"bump_counter: unknown counter {column!r}")
-    db.execute(update(Artefact).where(Artefact.id == artefact_id).values({column: getattr(Artefact, column) + 1}))
 
 
 def find_public(db: Session, *, slug: str | None = None, short_code: str | None = None) -> Artefact | None:

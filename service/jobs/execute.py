@@ -44,6 +44,7 @@ from service.pipeline.flows import options_from_settings
 from service.pipeline.manifest import MANIFEST
 from service.pipeline.manifest import mime_of
 from service.pipeline.manifest import read_manifest
+from service.publish import unpublish
 from service.storage import Store
 from service.storage import derivative_key
 from service.storage import derivative_prefix
@@ -239,6 +240,9 @@ def _publish(ctx: JobContext, job_id: str, manifest: dict, uploaded: list[dict],
             # the delivery row commits with the outcome: a restart cannot lose it (webhooks.py sends it)
             record_webhook(db, artefact.institution, _event("artefact.ready", artefact, version, job))
         artefact_id, number = job.artefact_id, version.number
+        slug = db.get(Artefact, artefact_id).slug
+    # pages of the previous version go; the next request builds this version's (api/viewer_publish.py)
+    unpublish(ctx.store, f"a/{slug}/")
     if withdrawn:
         removed = ctx.store.delete_prefix(derivative_prefix(artefact_id, number))
         log.info("job %s: artefact %s was withdrawn while processing; removed %d uploaded file(s)",

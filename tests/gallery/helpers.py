@@ -12,6 +12,7 @@ from PIL import ImageDraw
 
 from service.db import get_db
 from service.db.models import Artefact
+from service.db.models import DailyCount
 from service.db.models import Derivative
 from service.db.models import Version
 from service.db.models import utcnow
@@ -50,6 +51,9 @@ def publish(app, institution: str, metadata: dict, *, colour=(200, 120, 40), sta
         set_metadata(art, metadata)
         db.add(art)
         db.flush()
+        if views:  # the same views as daily counts (today), which the "popular" sort reads
+            db.add(DailyCount(artefact_id=art.id, day=dt.datetime.now(dt.timezone.utc).date(), event="view",
+                              count=views))
         version = Version(artefact_id=art.id, number=1, status=status, originals=[], manifest={},
                           ready_at=created if status == "ready" else None)
         db.add(version)

@@ -73,12 +73,12 @@ def test_licence_line_on_card_and_share_page(licensed, spdx):
         assert box.xpath("string(.//span[@class='credit-text'])") == credit[lang]
         assert box.xpath(".//button")[0].get("data-copy") == credit[lang]
         share = parse(client.get(f"/ar/{arts[spdx]['slug']}", query_string={"lang": lang}))
-        (box,) = share.xpath("//div[@class='licence-plain']")
+        (box,) = share.xpath(f"//article[@data-l='{lang}']//div[@class='licence-plain']")  # one page, both languages
         other = vi if lang == "en" else en
         assert phrase.lower() in box.xpath("string(.//p[@class='plain'])").lower()
         assert other.lower() in box.xpath("string(.//p[contains(@class, 'plain-other')])").lower()
         assert box.xpath("string(.//span[@class='credit-text'])") == credit[lang]
-    (zip_link,) = share.xpath("//a[contains(@class, 'kit-zip')]")
+    (zip_link,) = share.xpath(f"//div[@data-l='{lang}']//a[contains(@class, 'kit-zip')]")  # one kit block per language
     assert zip_link.get("href").endswith(f"/kit/{arts[spdx]['slug']}.zip")
 
 

@@ -100,25 +100,24 @@ def test_filters(gallery, args, expected):
 
 def test_sort_newest_and_most_viewed(gallery):
     assert names_of(gallery.client.get("/gallery?lang=en")) == ["hat", "drum", "dong_ho", "ao_dai", "evil"]
-    # no daily_counts table in this database: the page_views column (50, 20, 5, 1, 0)
+    # views of the last 30 days in daily_counts (50, 20, 5, 1, 0; tests/gallery/helpers.py)
     popular = gallery.client.get("/gallery?sort=popular&lang=en")
     assert names_of(popular) == ["dong_ho", "drum", "ao_dai", "hat", "evil"]
 
 
-def test_most_viewed_reads_daily_counts_when_present(tmp_path):
+def test_most_viewed_reads_daily_counts(tmp_path):
     from tests.gallery.conftest import make_gallery
 
     site = make_gallery(tmp_path / "var")
     try:
         with site.app.app_context():
             db = get_db()
-            db.execute(text("CREATE TABLE daily_counts (artefact_id VARCHAR(32), day DATE, event TEXT, "
-                            "count BIGINT, UNIQUE (artefact_id, day, event))"))
+            db.execute(text("DELETE FROM daily_counts"))  # the fixture's own rows (helpers.py)
             # recent views reverse the all-time page_views order; old and non-view rows do not count
             rows = [("evil", 0, "view", 90), ("hat", 1, "view", 70), ("ao_dai", 2, "view", 30),
                     ("dong_ho", 400, "view", 1000), ("dong_ho", 0, "load", 1000), ("drum", 3, "view", 10)]
             for name, days_ago, event, n in rows:
-                db.execute(text("INSERT INTO daily_counts VALUES (:a, date('now', :ago), :e, :n)"),
+                db.execute(text("INSERT INTO daily_counts (artefact_id, day, event, count) VALUES (:a, date('now', :ago), :e, :n)"),
                            {"a": site.arts[name]["id"], "ago": f"-{days_ago} days", "e": event, "n": n})
             db.commit()
         assert names_of(site.client.get("/gallery?sort=popular&lang=en")) == ["evil", "hat", "ao_dai", "drum",

@@ -60,7 +60,17 @@ def add_derivative(app, artefact_id: str, name: str, data: bytes, **info) -> str
         db.add(Derivative(version_id=version.id, name=name, key=key, role=info.pop("role", None), mime=mime_of(name),
                           bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), info=info))
         db.commit()
+        drop_published(artefact)
     return key
+
+
+def drop_published(artefact) -> None:
+    """Forget an artefact's published pages after changing its files or rows behind the API's back (app context)."""
+    from service.api.viewer_publish import drop_pages
+    from service.api.viewer_publish import get_cache
+
+    drop_pages(get_store(), artefact.slug)
+    get_cache().evict(f"a/{artefact.slug}/")
 
 
 def path_of(url: str) -> str:

@@ -4,6 +4,7 @@ on another origin, in-app browser guidance, a QR code read off the screen, escap
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -47,6 +48,9 @@ def site(tmp_path_factory):
     corpus = CORPUS
     root = tmp_path_factory.mktemp("viewer-live")
     live = start_live(Settings(data_dir=str(root / "live"), testing=True, start_worker=True, previews=False))
+    flusher = live.app.extensions["flusher"]
+    flusher.interval = 0.2  # counts reach the database in batches; tests do not wait 5 s for one
+    flusher.start()
     auth = {"Authorization": f"Bearer {make_key(live.app)}"}
     uploads = {
         "duck": (corpus / "formats" / "Duck.glb", {"title": {"vi": "Con vịt", "en": "Duck"}, "licence": "CC-BY-4.0"}),
@@ -155,8 +159,13 @@ def test_embed_works_in_an_iframe_on_another_origin(site, browser):
         inner.wait_for_function(LOADED, timeout=LOAD_TIMEOUT_MS)
         page.wait_for_timeout(500)
         not_blank(page.locator("#viewer").screenshot())
-        assert frame.locator("a.embed-title").inner_text().startswith("Duck")  # Accept-Language en-US
+        assert frame.locator("a.embed-title:visible").inner_text().startswith("Duck")  # lang.js: en-US
         assert log.console_errors == []
+        # the embed counted itself, with the host of the page that framed it
+        wait_for(lambda: requests.get(arts["duck"]["links"]["self"] + "/stats", headers=site[1], timeout=30)
+                 .json()["totals"]["embed"] >= 1, timeout=10)
+        stats = requests.get(arts["duck"]["links"]["self"] + "/stats", headers=site[1], timeout=30).json()
+        assert {"host": urlsplit(host.url).hostname, "embed": stats["totals"]["embed"]} in stats["referrers"]
         context.close()
     finally:
         host.stop()
@@ -168,7 +177,7 @@ def test_in_app_browsers_get_open_in_browser_guidance(site, browser, client_name
     share = arts["duck"]["links"]["share"]
     mobile = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
               "has_touch": True}
-    context = browser.new_context(user_agent=UA[client_name], **mobile)
+    context = browser.new_context(user_agent=UA[client_name], locale="vi-VN", **mobile)
     page = context.new_page()
     without_viewer(page)
     page.goto(share, wait_until="commit")
@@ -178,13 +187,39 @@ def test_in_app_browsers_get_open_in_browser_guidance(site, browser, client_name
     assert page.is_visible("#inapp .android-only") is not ios
     assert not page.is_visible(".ar-button")  # the in-app WebView cannot start AR
     if not ios:
-        href = page.get_attribute("#open-browser", "href")
+        href = page.get_attribute(".open-browser", "href")
         assert href.startswith("intent://") and "package=com.android.chrome" in href
-    # the QR shown to the visitor decodes, as rendered by the browser, to the share link
+    # the QR shown to the visitor decodes, as rendered by the browser, to the short link marked as a scan
     qr = page.locator("#inapp img.qr")
     qr.scroll_into_view_if_needed()
     page.wait_for_function("() => document.querySelector('#inapp img.qr').naturalWidth > 0", timeout=30_000)
-    assert decode_qr(qr.screenshot()) == share
+    assert decode_qr(qr.screenshot()) == arts["duck"]["links"]["short"] + "?q"
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "query", "title"),
+    [
+        pytest.param("en-GB", "", "Duck", id="browser-english"),
+        pytest.param("vi-VN", "", "Con vịt", id="browser-vietnamese"),
+        pytest.param("de-DE", "", "Con vịt", id="other-language-vietnamese"),
+        pytest.param("en-GB", "?lang=vi", "Con vịt", id="query-wins"),
+    ],
+)
+def test_the_page_script_picks_the_language(site, browser, locale, query, title):
+    _, _, arts = site
+    context = browser.new_context(locale=locale)
+    page = context.new_page()
+    without_viewer(page)
+    share = arts["duck"]["links"]["share"]
+    page.goto(share + query, wait_until="commit")
+    page.wait_for_function(SCRIPT_READY, timeout=30_000)
+    assert page.inner_text("h1:visible") == title
+    assert page.evaluate("document.documentElement.lang") == ("en" if title == "Duck" else "vi")
+    if query:  # the choice is remembered on this device
+        page.goto(share, wait_until="commit")
+        page.wait_for_function(SCRIPT_READY, timeout=30_000)
+        assert page.inner_text("h1:visible") == title
     context.close()
 
 

@@ -8,10 +8,14 @@ const isAndroid = /Android/i.test(ua);
 const inApp = new RegExp(cfg.inApp, 'i').test(ua);
 const root = document.documentElement;
 
-function beacon(event) {
+// one id per page load: the server counts each event once per id (a reload is a new view)
+const pageLoad = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+const embedded = document.body.classList.contains('embed');
+
+function beacon(event, extra = '') {
   // first-party counter; sendBeacon survives page unload and sends no cookies to anyone else
   try {
-    navigator.sendBeacon(`${cfg.beacon}/${event}`);
+    navigator.sendBeacon(`${cfg.beacon}/${event}?p=${pageLoad}${extra}`);
   } catch (e) { /* counting must never break the page */ }
 }
 
@@ -73,8 +77,8 @@ if (mv) watchViewer(mv);
 if (inApp && mv) {  // the guidance is about AR; a photo spin needs none
   root.classList.add(isIOS ? 'os-ios' : isAndroid ? 'os-android' : 'os-other');
   root.classList.add('in-app');
-  const open = document.getElementById('open-browser');
-  if (open && isAndroid) {
+  for (const open of document.querySelectorAll('.open-browser')) {
+    if (!isAndroid) break;
     const scheme = location.protocol.replace(':', '');
     const fallback = encodeURIComponent(location.href);
     open.href = `intent://${location.host}${location.pathname}${location.search}#Intent;scheme=${scheme};` +
@@ -88,11 +92,17 @@ for (const button of document.querySelectorAll('[data-copy]')) {
     try {
       await navigator.clipboard.writeText(button.dataset.copy);
       const label = button.textContent;
-      button.textContent = cfg.copied;
+      button.textContent = cfg.copied[root.dataset.lang] || cfg.copied.vi;
       setTimeout(() => { button.textContent = label; }, 1500);
     } catch (e) { /* clipboard blocked (in-app browsers): the text is selectable next to the button */ }
   });
 }
 
 beacon('view');
+if (embedded) {
+  // embeds by referring site: the host of the page that framed us (the referrer policy gives at least the origin)
+  let host = '';
+  try { host = document.referrer ? new URL(document.referrer).hostname : ''; } catch (e) { /* no referrer */ }
+  beacon('embed', host ? `&r=${encodeURIComponent(host)}` : '');
+}
 root.dataset.script = 'ready';
