@@ -76,7 +76,7 @@ class Settings:
     ratelimit_api_read: str = "1200/minute"  # per API key: GET and HEAD under /api/v1
     ratelimit_api_write: str = "120/minute"  # per API key: PATCH, PUT, DELETE, POST other than uploads
     ratelimit_api_upload: str = "600/hour"  # per API key: POST /api/v1/artefacts
-    ratelimit_public: str = "300/minute"  # per client address: /s/, /qr/, /oembed
+    ratelimit_public: str = "300/minute"  # per client address: /s/, /qr/, /oembed, /iiif/, /edm/, /voyager/, /verify
     ratelimit_beacon: str = "60/minute"  # per client address: /b/ beacons
     ratelimit_auth_failures: str = "20/minute"  # per client address: requests with a bad key
     trusted_proxies: int = 0  # reverse proxies in front; >0 trusts that many X-Forwarded-For hops

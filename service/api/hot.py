@@ -129,6 +129,8 @@ class HotPath:
         elif head == "qr":
             entry = self.qr(environ, name)
         elif head == "s" and CODE.match(name):
+            if self.cache.get(f"s/{name}") is None:
+                return None  # Flask answers (and counts) it: one request, one count
             return self.limits.check("public", environ) or self.short(environ, name)
         else:
             return None

@@ -9,7 +9,7 @@ gives every route its class of limit by path, so routes added later are
 covered too:
 
 - `/api/v1/...` per API key: reads (GET, HEAD), writes, uploads (POST /api/v1/artefacts);
-- `/b/` beacons and `/s/`, `/qr/`, `/oembed` per client address;
+- `/b/` beacons and `/s/`, `/qr/`, `/oembed`, the exports and `/verify` per client address;
 - requests with a bad key, per client address (`check_auth_failures`, `record_auth_failure`).
 
 A limited request gets 429, `Retry-After` and the usual JSON error body.
@@ -38,7 +38,9 @@ from service.errors import QueueFull
 log = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/api/v1/artefacts"
-PUBLIC_PREFIXES = ("/s/", "/qr/", "/oembed")
+# anonymous routes that do work per request: short links, QR rendering, oEmbed, exports built from the
+# database (IIIF, EDM, Voyager) and /verify, which reads an uploaded file
+PUBLIC_PREFIXES = ("/s/", "/qr/", "/oembed", "/iiif/", "/edm/", "/voyager/", "/verify")
 BEACON_PREFIX = "/b/"
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 

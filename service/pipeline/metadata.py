@@ -136,22 +136,15 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
     for key in _TEXT_FIELDS:
         if key in md and md[key] is not None and not isinstance(md[key], str):
             raise InvalidMetadata(f"metadata.{key}: expected text, got {type(md[key]).__name__}")
-    if "kind" in md and md["kind"] not in KINDS:
-        raise InvalidMetadata(f"metadata.kind: {md['kind']!r} is not one of {', '.join(KINDS)}")
-    if md.get("unit") is not None and md["unit"] not in UNITS:
-        raise InvalidMetadata(f"metadata.unit: {md['unit']!r} is not one of {', '.join(UNITS)}")
-    if md.get("licence") is not None and md["licence"] not in LICENCES:
-        raise InvalidMetadata(
-            f"metadata.licence: unknown licence {md['licence']!r}; use one of {', '.join(LICENCES)}"
-        )
-    if md.get("category") is not None and md["category"] not in CATEGORIES:
-        raise InvalidMetadata(f"metadata.category: {md['category']!r} is not one of {', '.join(CATEGORIES)}")
+    _check_choice(md, "kind", KINDS, "is not one of")
+    _check_choice(md, "unit", UNITS, "is not one of")
+    _check_choice(md, "licence", LICENCES, "is an unknown licence; use one of")
+    _check_choice(md, "category", CATEGORIES, "is not one of")
     if md.get("up_axis") is not None and str(md["up_axis"]).upper().lstrip("+-") not in ("X", "Y", "Z"):
         raise InvalidMetadata(f"metadata.up_axis: {md['up_axis']!r}; use +Y, +Z, -Z, ...")
     if md.get("dimensions") is not None:
         md["dimensions"] = _check_dimensions(md["dimensions"])
-    if md.get("flat_kind") is not None and md["flat_kind"] not in FLAT_KINDS:
-        raise InvalidMetadata(f"metadata.flat_kind: {md['flat_kind']!r} is not one of {', '.join(FLAT_KINDS)}")
+    _check_choice(md, "flat_kind", FLAT_KINDS, "is not one of")
     if md.get("listed") is not None and not isinstance(md["listed"], bool):
         raise InvalidMetadata(f"metadata.listed: expected true or false, got {md['listed']!r}")
     if md.get("digitisation") is not None:
@@ -230,6 +223,15 @@ def check_scale_bar(md: dict) -> None:
     unit = bar.get("unit", "cm")
     if unit not in UNITS:
         raise InvalidMetadata(f"metadata.scale_bar.unit: {unit!r} is not one of {', '.join(UNITS)}")
+
+
+def _check_choice(md: dict, key: str, choices, wording: str) -> None:
+    # `kind` may not be null; the others may; any other type (a list, a number) is refused, never looked up
+    value = md.get(key)
+    if value is None and (key != "kind" or key not in md):
+        return
+    if not isinstance(value, str) or value not in choices:
+        raise InvalidMetadata(f"metadata.{key}: {value!r} {wording} {', '.join(choices)}")
 
 
 def _check_dimensions(dims: object) -> dict:

@@ -75,6 +75,16 @@ def test_public_endpoints_are_limited_per_address(make_app):
     assert client.get("/s/nothing", environ_base=other).status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/iiif/nothing/manifest.json", "/edm/nothing.xml", "/voyager/nothing/scene.svx.json",
+                                  "/verify"])
+def test_exports_and_verify_share_the_public_budget(make_app, path):
+    app, client = make_app(ratelimit_public="2/minute")
+    here = {"REMOTE_ADDR": f"198.51.100.{len(path)}"}  # an address of its own: the limiter outlives one app
+    assert client.get("/s/nothing", environ_base=here).status_code == 404
+    assert client.get(path, environ_base=here).status_code in (200, 404)
+    assert_limited(client.get(path, environ_base=here))
+
+
 def test_failed_authentication_is_limited_per_address(make_app):
     app, client = make_app(ratelimit_auth_failures="3/minute")
     good = bearer(make_key(app))

@@ -50,9 +50,11 @@ PROJECT = """([x, y, z]) => {
   return [rect.left + rect.width / 2 + k * dot(p, r) / dot(p, f), rect.top + rect.height / 2 - k * dot(p, u) / dot(p, f)];
 }"""
 CENTRE = """(el) => { const b = el.getBoundingClientRect(); return [b.left + b.width / 2, b.top + b.height / 2]; }"""
+# the camera glides to a note: settled when neither its orbit nor its target moved in 300 ms
 SETTLED = """() => { const mv = document.querySelector('model-viewer');
-  const a = mv.getCameraOrbit(); return new Promise((done) => setTimeout(() => {
-  const b = mv.getCameraOrbit(); done(Math.abs(a.theta - b.theta) + Math.abs(a.phi - b.phi) < 1e-4); }, 300)); }"""
+  const at = () => { const o = mv.getCameraOrbit(), t = mv.getCameraTarget(); return [o.theta, o.phi, o.radius, t.x, t.y, t.z]; };
+  const a = at(); return new Promise((done) => setTimeout(() => {
+  const b = at(); done(a.every((v, i) => Math.abs(v - b[i]) < 1e-4)); }, 300)); }"""
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +137,7 @@ def test_tour_moves_the_camera_with_the_keyboard_alone(site):
     assert page.evaluate("document.activeElement.id") == "tour-start"
     page.keyboard.press("Enter")
     assert page.locator("#note-title").inner_text() == "Front face"
+    page.wait_for_function(SETTLED)
     target = page.evaluate("() => { const t = document.querySelector('model-viewer').getCameraTarget(); return [t.x, t.y, t.z]; }")
     assert target == pytest.approx(NOTES[0]["position"], abs=1e-3)
     page.keyboard.press("ArrowRight")
