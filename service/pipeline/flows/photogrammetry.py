@@ -175,6 +175,8 @@ def reconstruct_scene(
     shift = -metres * np.array([(lo[0] + hi[0]) / 2, lo[1], (lo[2] + hi[2]) / 2])
     textured.apply_translation(shift)
     clean.flatten_base(textured, top=metres * (hi[1] - lo[1]))
+    # the measured base may lie a hair below what carving and decimation left: stand on the floor, not above it
+    textured.apply_translation([0.0, -textured.bounds[0, 1], 0.0])
     textured.metadata["name"] = "photogrammetry"
     done("orient")
 
