@@ -267,3 +267,36 @@ class DailyReferrer(Base):
     day: Mapped[dt.date] = mapped_column(Date)
     host: Mapped[str] = mapped_column(String(100))
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class User(Base):
+    """A member of a museum's staff who signs in to the studio; `role` is admin, editor or viewer."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower case
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10), default="editor")
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # None until the one-time link is used
+    # changes when the password is set or reset: sessions carrying an older stamp are signed out
+    session_stamp: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    institution: Mapped[Institution] = relationship()
+
+
+class SignInToken(Base):
+    """A one-time sign-in link (first sign-in or a password reset by an admin); only its hash is stored."""
+
+    __tablename__ = "sign_in_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
