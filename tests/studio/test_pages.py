@@ -47,7 +47,7 @@ def test_artefact_page_shows_status_link_files_and_versions(site):
     client = signed_in(site, "editor@museum.vn")
     art = site.art
     page = client.get(f"/studio/artefacts/{art['id']}", headers=EN).get_data(as_text=True)
-    assert 'id="status" class="status s-ready">ready<' in page
+    assert 'id="art-status" class="status s-ready">ready<' in page
     assert art["links"]["share"] in page and "/ar/" in page
     assert "master.glb" in page and ">valid<" in page and "Version history" in page
     assert 'for="title_en">Title (English)<' in page

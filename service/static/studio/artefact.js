@@ -5,7 +5,7 @@
   "use strict";
   var root = document.getElementById("artefact");
   var texts = Studio.text();
-  var statusEl = document.getElementById("status");
+  var statusEl = document.getElementById("art-status");
 
   function poll() {
     Studio.api("GET", root.dataset.api).then(function (r) {

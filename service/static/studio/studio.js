@@ -39,7 +39,8 @@
     if (!btn) return;
     var field = document.getElementById(btn.dataset.copy);
     field.select();
-    var done = function () { btn.textContent = btn.dataset.done; };
+    // the button keeps its name (its label must match what is shown); a status line says it worked
+    var done = function () { document.getElementById(btn.dataset.copy + "-done").textContent = btn.dataset.done; };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
     } else {
