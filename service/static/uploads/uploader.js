@@ -146,14 +146,25 @@
       return Promise.resolve([this.options.endpoint + "/" + this.id + "/parts/" + number, headers]);
     }
     if (this.urls[number]) return Promise.resolve([this.urls[number], {}]);
+    if (this._presigning) {  // the workers start together: wait for the batch already asked for
+      return this._presigning.then(function () { return self._url(number); });
+    }
     // presign this part and the next few missing ones in one call
     var numbers = [], n;
     for (n = number; n <= this.info.parts_total && numbers.length < this.options.presignBatch; n++) {
       if (!this.done[n] && !this.urls[n]) numbers.push(n);
     }
-    return this._api("POST", "/" + this.id + "/presign", {numbers: numbers}).then(function (data) {
+    var asked = this._api("POST", "/" + this.id + "/presign", {numbers: numbers}).then(function (data) {
       for (var k in data.urls) self.urls[Number(k)] = data.urls[k];
+    });
+    this._presigning = asked;
+    return asked.then(function () {
+      self._presigning = null;
+      if (!self.urls[number]) throw new HttpError(0, "no URL for part " + number, 0);
       return [self.urls[number], {}];
+    }, function (err) {
+      self._presigning = null;
+      throw err;
     });
   };
 
