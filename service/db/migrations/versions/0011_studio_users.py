@@ -1,7 +1,7 @@
 """studio accounts: staff users and one-time sign-in links
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0012"  # after the upload branch's 0012 (both came from 0007)
 branch_labels = None
 depends_on = None
 
