@@ -26,7 +26,6 @@ from tests.conftest import start_live
 from tests.conftest import wait_for
 from tests.fixtures import REPO
 from tests.fixtures import textured_obj_zip
-from tests.viewer.browser import PageLog
 from tests.viewer.browser import launch
 
 pytestmark = pytest.mark.slow
@@ -90,8 +89,10 @@ def new_page(browser, locale: str, **kw):
     context = browser.new_context(locale=locale, **{**DESKTOP, **kw})
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
-    page.on("dialog", lambda d: d.accept())
-    return context, page, PageLog(page)
+    page.on("dialog", lambda d: d.accept())  # confirm() before withdrawing (PageLog would dismiss it)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return context, page, errors
 
 
 def sign_in(page, url: str, email: str, words: dict) -> None:
@@ -117,7 +118,7 @@ VI = {"email": "Email", "password": "Mật khẩu", "sign_in": "Đăng nhập", 
 def run_flow(site, locale: str, words: dict, email: str, titles: tuple[str, str], new_title: str) -> str:
     """Sign in, upload, wait for ready, edit, share, copy, withdraw; returns the withdrawn artefact's id."""
     live, browser, scan = site
-    context, page, log = new_page(browser, locale)
+    context, page, errors = new_page(browser, locale)
     # a wrong password is refused, on the sign-in page itself
     page.goto(live.url + "/")
     check_page(page, "signin")
@@ -177,7 +178,7 @@ def run_flow(site, locale: str, words: dict, email: str, titles: tuple[str, str]
     page.get_by_role("button", name=words["withdraw"], exact=True).click()
     expect(page.locator("h1")).to_have_text(words["collection"])
     assert requests.get(share_url, timeout=30).status_code in (404, 410)
-    assert log.errors == []
+    assert errors == []
     context.close()
     return art_id
 

@@ -145,7 +145,7 @@
     });
     Promise.all(uploads.map(function (u) { return u.start(); })).then(function (ids) {
       pauseBtn.hidden = cancelBtn.hidden = true;
-      var body = Object.assign({ upload_ids: ids }, md);
+      var body = { upload_ids: ids, metadata: md };
       return Studio.api("POST", form.dataset.endpoint, body).then(function (r) {
         if (r.ok) done(r.body); else fail(r);
       });
