@@ -60,7 +60,7 @@ def bar_chart(days: list[str], values: list[int], *, label: str, colour: str = "
     first, last = (escape(days[0]), escape(days[-1])) if days else ("", "")
     svg = (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
-        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none">'
+        f'xmlns="http://www.w3.org/2000/svg">'
         f'<title>{escape(label)}</title>'
         f'<line x1="{PAD_LEFT}" y1="{base}" x2="{WIDTH - 4}" y2="{base}" stroke="#555"/>'
         f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{WIDTH - 4}" y2="{PAD_TOP}" stroke="#ddd"/>'

@@ -116,9 +116,7 @@ def validate():
 @login_required
 def artefact(artefact_id: str):
     """One artefact: live status, 3D viewer, files, warnings, edit, re-process, withdraw, versions."""
-    db = get_db()
-    art = get_artefact(db, g.institution.id, artefact_id)
-    body = artefact_json(db, art)
+    db, art, body = _scoped(artefact_id)
     job = latest_job(db, art.id)
     version = current_version(db, art)
     files = files_of(version, base_url())
@@ -132,12 +130,17 @@ def artefact(artefact_id: str):
 @login_required
 def share(artefact_id: str):
     """Everything to share one artefact: links, embed code, oEmbed, QR, poster, video, phone preview."""
-    db = get_db()
-    art = get_artefact(db, g.institution.id, artefact_id)
-    body = artefact_json(db, art)
+    _, art, body = _scoped(artefact_id)
     share_link = body["links"]["share"]
     oembed = f"{base_url()}/oembed?url={quote(share_link, safe='')}"
     return render_template("studio/share.html", art=art, body=body, kit=body["creator_kit"], oembed=oembed)
+
+
+def _scoped(artefact_id: str):
+    """(session, this institution's artefact, its API JSON); ArtefactNotFound for anyone else's."""
+    db = get_db()
+    art = get_artefact(db, g.institution.id, artefact_id)
+    return db, art, artefact_json(db, art)
 
 
 def _validation(info: dict) -> str | None:

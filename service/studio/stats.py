@@ -53,48 +53,54 @@ def _charts(data: dict, start: dt.date, end: dt.date) -> list[dict]:
     return out
 
 
+def _counts(artefact_id: str | None) -> tuple[Artefact | None, dict, dt.date, dt.date]:
+    """(the artefact or None for the institution, its series, first day, last day): the query behind the stats API."""
+    start, end = _range()
+    db = get_db()
+    if artefact_id is None:
+        return None, series(db, start, end, institution_id=g.institution.id), start, end
+    art = get_artefact(db, g.institution.id, artefact_id)
+    return art, series(db, start, end, artefact_id=art.id), start, end
+
+
+def _page(artefact_id: str | None):
+    art, data, start, end = _counts(artefact_id)
+    top = []
+    if art is None:
+        top = get_db().scalars(select(Artefact).where(Artefact.institution_id == g.institution.id,
+                                                      Artefact.deleted_at.is_(None))
+                               .order_by(Artefact.page_views.desc(), Artefact.created_at.desc()).limit(10)).all()
+    return render_template("studio/stats.html", art=art, charts=_charts(data, start, end), data=data, top=top,
+                           days=DAYS)
+
+
 @bp.get("/stats")
 @login_required
 def institution():
     """The institution's daily counts over all its artefacts, and its most viewed artefacts."""
-    start, end = _range()
-    db = get_db()
-    data = series(db, start, end, institution_id=g.institution.id)
-    top = db.scalars(select(Artefact).where(Artefact.institution_id == g.institution.id,
-                                            Artefact.deleted_at.is_(None))
-                     .order_by(Artefact.page_views.desc(), Artefact.created_at.desc()).limit(10)).all()
-    return render_template("studio/stats.html", art=None, charts=_charts(data, start, end), data=data, top=top,
-                           days=DAYS)
+    return _page(None)
 
 
 @bp.get("/stats.csv")
 @login_required
 def institution_csv():
     """The institution's daily counts as CSV."""
-    start, end = _range()
-    return _csv(series(get_db(), start, end, institution_id=g.institution.id), "institution")
+    return _csv(_counts(None)[1], "institution")
 
 
 @bp.get("/artefacts/<artefact_id>/stats")
 @login_required
 def artefact(artefact_id: str):
     """One artefact's daily counts."""
-    start, end = _range()
-    db = get_db()
-    art = get_artefact(db, g.institution.id, artefact_id)
-    data = series(db, start, end, artefact_id=art.id)
-    return render_template("studio/stats.html", art=art, charts=_charts(data, start, end), data=data, top=[],
-                           days=DAYS)
+    return _page(artefact_id)
 
 
 @bp.get("/artefacts/<artefact_id>/stats.csv")
 @login_required
 def artefact_csv(artefact_id: str):
     """One artefact's daily counts as CSV."""
-    start, end = _range()
-    db = get_db()
-    art = get_artefact(db, g.institution.id, artefact_id)
-    return _csv(series(db, start, end, artefact_id=art.id), art.accession_number or art.id)
+    art, data, _, _ = _counts(artefact_id)
+    return _csv(data, art.accession_number or art.id)
 
 
 def _csv(data: dict, name: str) -> Response:

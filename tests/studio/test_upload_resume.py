@@ -4,7 +4,6 @@ go to the bucket, not through the app. (The transport itself is tested in tests/
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -21,6 +20,7 @@ from tests.studio.helpers import PASSWORD
 from tests.studio.helpers import make_user
 from tests.uploads.test_browser import Calls
 from tests.uploads.test_browser import network
+from tests.uploads.test_browser import scan  # noqa: F401  (7.5 MB of random bytes)
 from tests.viewer.browser import launch
 from tests.viewer.browser import origin
 
@@ -39,13 +39,6 @@ def serve(tmp_path, **extra):
     return LiveServer(app), calls
 
 
-@pytest.fixture
-def scan(tmp_path):
-    path = tmp_path / "bình gốm.ply"
-    path.write_bytes(os.urandom(int(7.5 * MB)))
-    return path
-
-
 def upload_page(browser, live, scan):
     page = browser.new_context(locale="en-GB").new_page()
     errors: list[str] = []
@@ -61,7 +54,7 @@ def upload_page(browser, live, scan):
     return page, errors
 
 
-def test_cut_connection_and_pause_resume_from_where_they_stopped(tmp_path, scan):
+def test_cut_connection_and_pause_resume_from_where_they_stopped(tmp_path, scan):  # noqa: F811
     live, calls = serve(tmp_path, upload_part_mb=1)
     try:
         with sync_playwright() as p:
@@ -99,7 +92,7 @@ def test_cut_connection_and_pause_resume_from_where_they_stopped(tmp_path, scan)
 
 
 @pytest.mark.integration
-def test_s3_parts_go_to_the_bucket_not_through_the_app(tmp_path, scan, moto_server):
+def test_s3_parts_go_to_the_bucket_not_through_the_app(tmp_path, scan, moto_server):  # noqa: F811
     live, calls = serve(tmp_path, upload_part_mb=5, **s3_settings(moto_server))
     try:
         with sync_playwright() as p:
