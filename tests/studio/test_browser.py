@@ -111,15 +111,18 @@ EN = {"email": "Email", "password": "Password", "sign_in": "Sign in", "collectio
       "files": "Files", "title_en": "Title (English)", "title_vi": "Title (Vietnamese)", "ready": "ready",
       "save": "Save", "saved": "Saved.", "share_page": "Open the share page", "share": "Share",
       "copy_embed": re.compile(r"^Copy\W*Embed code$"), "withdraw": "Withdraw", "statistics": "Statistics",
+      "withdraw_selected": "Withdraw selected",
       "bad": "The email or password is not right"}
 VI = {"email": "Email", "password": "Mật khẩu", "sign_in": "Đăng nhập", "collection": "Bộ sưu tập", "upload": "Tải lên",
       "files": "Tệp", "title_en": "Tên (tiếng Anh)", "title_vi": "Tên (tiếng Việt)", "ready": "sẵn sàng",
       "save": "Lưu", "saved": "Đã lưu.", "share_page": "Mở trang chia sẻ", "share": "Chia sẻ",
       "copy_embed": re.compile(r"^Sao chép\W*Mã nhúng$"), "withdraw": "Gỡ bỏ", "statistics": "Thống kê",
+      "withdraw_selected": "Gỡ các mục đã chọn",
       "bad": "Email hoặc mật khẩu không đúng"}
 
 
-def run_flow(site, locale: str, words: dict, email: str, titles: tuple[str, str], new_title: str) -> str:
+def run_flow(site, locale: str, words: dict, email: str, titles: tuple[str, str], new_title: str, *,
+             bulk: bool = False) -> str:
     """Sign in, upload, wait for ready, edit, share, copy, withdraw; returns the withdrawn artefact's id."""
     live, browser, scan = site
     context, page, errors = new_page(browser, locale)
@@ -180,10 +183,16 @@ def run_flow(site, locale: str, words: dict, email: str, titles: tuple[str, str]
     assert page.locator("svg.chart").count() == 3
     check_page(page, "stats")
 
-    # withdraw: back to the collection, the link stops
-    page.goto(f"{live.url}/studio/artefacts/{art_id}")
-    page.get_by_role("button", name=words["withdraw"], exact=True).click()
-    expect(page.locator("h1")).to_have_text(words["collection"], timeout=30_000)
+    # withdraw, from the artefact page or ticked in the collection: the link stops
+    if bulk:
+        page.goto(live.url + "/")
+        page.get_by_role("checkbox", name=titles[1]).check()  # the Vietnamese page names it by its vi title
+        page.get_by_role("button", name=words["withdraw_selected"]).click()
+        expect(page.locator("table.list")).to_have_count(0, timeout=30_000)
+    else:
+        page.goto(f"{live.url}/studio/artefacts/{art_id}")
+        page.get_by_role("button", name=words["withdraw"], exact=True).click()
+        expect(page.locator("h1")).to_have_text(words["collection"], timeout=30_000)
     assert requests.get(share_url, timeout=30).status_code in (404, 410)
     assert errors == []
     context.close()
@@ -204,7 +213,24 @@ def test_english_flow(site):
 
 
 def test_vietnamese_flow(site):
-    run_flow(site, "vi-VN", VI, "minh@hue.vn", ("Wooden box", "Hộp gỗ chạm khắc"), "Carved wooden box")
+    run_flow(site, "vi-VN", VI, "minh@hue.vn", ("Wooden box", "Hộp gỗ chạm khắc"), "Carved wooden box", bulk=True)
+
+
+def test_one_time_link_lets_a_new_user_choose_a_password(site):
+    live, browser, _ = site
+    link = cli_user(live.app.config["SETTINGS"].data_dir, "--institution", "Bảo tàng Mỹ thuật Việt Nam",
+                    "--email", "hoa@vnfam.vn", "--role", "viewer", password=None)
+    assert link.startswith("http") and "/welcome/" in link
+    context, page, errors = new_page(browser, "en-GB")
+    page.goto(live.url + "/welcome/" + link.rsplit("/welcome/", 1)[1])
+    check_page(page, "welcome", shoot=False)
+    page.get_by_label("New password").fill(PASSWORD)
+    page.get_by_label("Repeat the password").fill(PASSWORD)
+    page.get_by_role("button", name="Save and sign in").click()
+    expect(page.locator("h1")).to_have_text("Collection")
+    assert page.get_by_role("link", name="Upload").count() == 0  # a viewer does not upload
+    assert errors == []
+    context.close()
 
 
 @pytest.mark.parametrize("name", ["signin", "collection", "upload", "users"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import markupsafe
 import pytest
 
 from tests.studio.helpers import make_user
@@ -162,3 +165,45 @@ def test_studio_pages_send_a_csp_and_no_store(site):
     resp = client.get(f"/studio/artefacts/{site.art['id']}")
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
     assert resp.headers["Cache-Control"] == "no-store"
+
+
+def test_stats_pages_and_csv_show_the_daily_counts(site):
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from service.db import make_engine
+    from service.db.models import DailyCount
+
+    today = dt.datetime.now(dt.timezone.utc).date()
+    engine = make_engine(site.app.config["SETTINGS"].database_url)
+    with Session(engine) as db:
+        for day, event, n in ((today, "view", 7), (today, "ar", 2), (today - dt.timedelta(days=3), "load", 4),
+                              (today - dt.timedelta(days=120), "view", 99)):  # outside the 90 days
+            db.add(DailyCount(artefact_id=site.art["id"], day=day, event=event, count=n))
+        db.commit()
+    engine.dispose()
+    client = signed_in(site, "viewer@museum.vn")
+    rows = client.get(f"/studio/artefacts/{site.art['id']}/stats.csv").get_data(as_text=True).splitlines()
+    assert rows[-1] == f"{today.isoformat()},7,0,2,0,0"
+    assert rows[-4] == f"{(today - dt.timedelta(days=3)).isoformat()},0,4,0,0,0"
+    page = client.get("/studio/stats", headers=EN).get_data(as_text=True)
+    assert '<span class="big">7</span> Views' in page and '<span class="big">2</span> AR launches' in page
+    assert page.count("<svg") == 3
+
+
+def test_a_failed_artefact_shows_the_reason_in_plain_words(site):
+    from tests.conftest import run_jobs
+
+    resp = site.client.post("/api/v1/artefacts", headers=site.auth, content_type="multipart/form-data",
+                            data={"file": (io.BytesIO(b"this is not a scan"), "notes.txt"),
+                                  "metadata": '{"title": {"en": "Broken"}}'})
+    art_id = resp.get_json()["id"]
+    run_jobs(site.app)
+    client = signed_in(site, "editor@museum.vn")
+    page = client.get(f"/studio/artefacts/{art_id}", headers=EN).get_data(as_text=True)
+    assert ">failed<" in page and "Why it failed" in page
+    reason = site.client.get(f"/api/v1/artefacts/{art_id}", headers=site.auth).get_json()["error"]["message"]
+    assert reason and str(markupsafe.escape(reason)) in page and "Traceback" not in page
+    assert 'id="retry-btn"' in page
+    assert ">failed<" in client.get("/", query_string={"status": "failed"}, headers=EN).get_data(as_text=True)
