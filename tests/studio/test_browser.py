@@ -111,13 +111,15 @@ EN = {"email": "Email", "password": "Password", "sign_in": "Sign in", "collectio
       "files": "Files", "title_en": "Title (English)", "title_vi": "Title (Vietnamese)", "ready": "ready",
       "save": "Save", "saved": "Saved.", "share_page": "Open the share page", "share": "Share",
       "copy_embed": re.compile(r"^Copy\W*Embed code$"), "withdraw": "Withdraw", "statistics": "Statistics",
-      "withdraw_selected": "Withdraw selected",
+      "withdraw_selected": "Withdraw selected", "height": "Height", "up_axis": "Up axis of the file",
+      "reprocess": "Process again",
       "bad": "The email or password is not right"}
 VI = {"email": "Email", "password": "Mật khẩu", "sign_in": "Đăng nhập", "collection": "Bộ sưu tập", "upload": "Tải lên",
       "files": "Tệp", "title_en": "Tên (tiếng Anh)", "title_vi": "Tên (tiếng Việt)", "ready": "sẵn sàng",
       "save": "Lưu", "saved": "Đã lưu.", "share_page": "Mở trang chia sẻ", "share": "Chia sẻ",
       "copy_embed": re.compile(r"^Sao chép\W*Mã nhúng$"), "withdraw": "Gỡ bỏ", "statistics": "Thống kê",
-      "withdraw_selected": "Gỡ các mục đã chọn",
+      "withdraw_selected": "Gỡ các mục đã chọn", "height": "Cao", "up_axis": "Trục hướng lên của tệp",
+      "reprocess": "Xử lý lại",
       "bad": "Email hoặc mật khẩu không đúng"}
 
 
@@ -141,6 +143,11 @@ def run_flow(site, locale: str, words: dict, email: str, titles: tuple[str, str]
     page.get_by_label(words["files"], exact=True).set_input_files(str(scan))
     page.get_by_label(words["title_en"]).fill(titles[0])
     page.get_by_label(words["title_vi"]).fill(titles[1])
+    # checked inline with the API's rules, under the field, before anything is sent
+    page.get_by_label(words["height"], exact=True).fill("-3")
+    page.get_by_label(words["height"], exact=True).press("Tab")
+    expect(page.locator("#err-height")).to_contain_text("expected a positive number")
+    page.get_by_label(words["height"], exact=True).fill("30")
     page.get_by_role("button", name=words["upload"], exact=True).click()
     page.wait_for_url("**/studio/artefacts/*")
     art_id = page.url.rsplit("/", 1)[1]
@@ -159,6 +166,14 @@ def run_flow(site, locale: str, words: dict, email: str, titles: tuple[str, str]
     edit.get_by_role("button", name=words["save"]).click()
     expect(page.locator("#edit-status")).to_have_text(words["saved"])
     wait_for(lambda: new_title in requests.get(share_url + "?lang=en", timeout=30).text, timeout=30)
+
+    # process again with another up axis: a second version, shown in the history when ready
+    if not bulk:
+        page.locator("#reprocess-form").get_by_label(words["up_axis"]).select_option("+Z")
+        page.get_by_role("button", name=words["reprocess"]).click()
+        versions = page.locator("section[aria-labelledby=h-versions] tbody tr")
+        expect(versions).to_have_count(2, timeout=30_000)
+        expect(versions.first).to_contain_text(words["ready"], timeout=JOB_TIMEOUT_MS)
 
     # a write with the session but without the page's CSRF token is refused
     refused = page.request.patch(f"{live.url}/api/v1/artefacts/{art_id}", data={"title": {"en": "forged"}})

@@ -7,29 +7,31 @@
   var texts = Studio.text();
   var statusEl = document.getElementById("art-status");
 
+  // while a job is queued or running (a first upload or a re-process): its stage and percent, then a
+  // reload when it is done or failed, so the page shows the new version or the reason
   function poll() {
     Studio.api("GET", root.dataset.api).then(function (r) {
-      if (!r.ok) return;
+      if (!r.ok) { setTimeout(poll, 5000); return; }
       var s = r.body.status;
       statusEl.textContent = texts.statuses[s] || s;
       statusEl.className = "status s-" + s;
-      if (s !== root.dataset.status && (s === "ready" || s === "failed")) { location.reload(); return; }
       var job = r.body.links.job;
-      if (job) {
-        Studio.api("GET", job).then(function (j) {
-          if (!j.ok) return;
-          document.getElementById("job-progress").value = j.body.progress;
-          document.getElementById("job-percent").textContent = j.body.progress + "%";
-          document.getElementById("job-stage").textContent = j.body.stage || "—";
-        });
-      }
-      setTimeout(poll, 1500);
+      if (!job) { setTimeout(poll, 1500); return; }
+      Studio.api("GET", job).then(function (j) {
+        if (!j.ok) { setTimeout(poll, 5000); return; }
+        if (j.body.state === "done" || j.body.state === "failed") { location.reload(); return; }
+        document.getElementById("job-progress").value = j.body.progress;
+        document.getElementById("job-percent").textContent = j.body.progress + "%";
+        document.getElementById("job-stage").textContent = j.body.stage || "—";
+        setTimeout(poll, 1500);
+      });
     }, function () { setTimeout(poll, 5000); });
   }
-  if (root.dataset.status === "queued" || root.dataset.status === "processing") setTimeout(poll, 1000);
+  if (root.dataset.busy) setTimeout(poll, 1000);
 
   var edit = document.getElementById("edit-form");
   if (edit) {
+    Catalogue.live(edit, root.dataset.validate, texts);
     edit.addEventListener("submit", function (e) {
       e.preventDefault();
       var out = document.getElementById("edit-status");
@@ -57,8 +59,25 @@
       });
     });
   }
-  post(document.getElementById("reprocess-btn"), "reprocess-status", texts.reprocess_done);
   post(document.getElementById("retry-btn"), null, "");
+
+  // re-process: the chosen file unit and up axis are saved first (they are catalogue fields the job reads)
+  var rp = document.getElementById("reprocess-form");
+  if (rp) {
+    rp.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var btn = document.getElementById("reprocess-btn"), out = document.getElementById("reprocess-status");
+      btn.disabled = true;
+      var opts = { unit: rp.elements.unit.value || null, up_axis: rp.elements.up_axis.value || null };
+      Studio.api("PATCH", root.dataset.api, opts).then(function (r) {
+        return r.ok ? Studio.api("POST", btn.dataset.url) : r;
+      }).then(function (r) {
+        if (r.ok) { out.textContent = texts.reprocess_done; location.reload(); return; }
+        btn.disabled = false;
+        out.textContent = Studio.fill(texts.error, { msg: Studio.message(r) });
+      });
+    });
+  }
 
   var withdraw = document.getElementById("withdraw-btn");
   if (withdraw) {

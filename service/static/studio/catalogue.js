@@ -43,7 +43,7 @@
   }
 
   // show an API error under its field; true when a field was found for it
-  function show(form, message) {
+  function show(form, message, keepFocus) {
     var m = /^metadata\.([\w.]+):/.exec(message || "");
     if (!m) return false;
     var path = m[1], name = FIELD_OF[path] || path.split(".")[0];
@@ -51,7 +51,7 @@
     if (!input || !slot) return false;
     slot.textContent = message.replace(/^metadata\.[\w.]+:\s*/, "");
     input.setAttribute("aria-invalid", "true");
-    input.focus();
+    if (!keepFocus) input.focus();
     return true;
   }
 
@@ -74,5 +74,18 @@
     });
   }
 
-  window.Catalogue = { read: read, clear: clear, show: show, check: check };
+  // inline: each change is checked with the server's rules (as a partial record) and its message shown
+  function live(form, url, texts) {
+    form.addEventListener("change", function (e) {
+      if (!e.target.name || e.target.type === "file") return;
+      var sep = url.indexOf("?") < 0 ? "?" : "&";
+      var md = read(form, true);
+      clear(form);
+      Studio.api("POST", url + sep + "partial=1", md).then(function (r) {
+        if (!r.ok) show(form, Studio.message(r), true);
+      });
+    });
+  }
+
+  window.Catalogue = { read: read, clear: clear, show: show, check: check, live: live };
 })();

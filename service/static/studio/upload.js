@@ -87,6 +87,8 @@
 
   function say(msg) { status.textContent = msg; }
 
+  Catalogue.live(form, form.dataset.validate, texts);
+
   function fail(result) {
     var msg = typeof result === "string" ? result : Studio.message(result);
     if (!Catalogue.show(form, msg)) say(Studio.fill(texts.upload_failed, { msg: msg }));
