@@ -12,6 +12,7 @@ so the studio and the API share one set of rules and messages.
     pages.py     collection (/), upload, artefact, share
     stats.py     charts and CSV of the daily counts
     admin.py     users of the institution (admins)
+    keys.py      the institution's API keys (admins)
 """
 
 from __future__ import annotations
@@ -52,10 +53,11 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     from service.studio import accounts
     from service.studio import admin
+    from service.studio import keys
     from service.studio import pages
     from service.studio import stats
 
-    for module in (accounts, pages, stats, admin):
+    for module in (accounts, pages, stats, admin, keys):
         app.register_blueprint(module.bp)
 
 

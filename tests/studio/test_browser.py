@@ -248,14 +248,15 @@ def test_one_time_link_lets_a_new_user_choose_a_password(site):
     context.close()
 
 
-@pytest.mark.parametrize("name", ["signin", "collection", "upload", "users"])
+@pytest.mark.parametrize("name", ["signin", "collection", "upload", "users", "keys"])
 @pytest.mark.parametrize("width", ["phone", "desktop"])
 def test_page_at_width(site, name, width):
     live, browser, _ = site
     context, page, _ = new_page(browser, "en-GB", **(PHONE if width == "phone" else {}))
     if name != "signin":
         sign_in(page, live.url, "lan@vnfam.vn", EN)
-        page.goto(live.url + {"collection": "/", "upload": "/studio/upload", "users": "/studio/users"}[name])
+        page.goto(live.url + {"collection": "/", "upload": "/studio/upload", "users": "/studio/users",
+                               "keys": "/studio/keys"}[name])
     else:
         page.goto(live.url + "/signin")
     check_page(page, name, shoot=name != "collection")  # the flows show it with an artefact in it

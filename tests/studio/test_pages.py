@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import markupsafe
 import pytest
@@ -155,7 +156,8 @@ def test_another_institution_cannot_change_or_list_it(site):
 
 def test_every_studio_page_needs_a_session(site):
     client = site.app.test_client()
-    for path in ("/", "/studio/upload", f"/studio/artefacts/{site.art['id']}", "/studio/stats", "/studio/users"):
+    for path in ("/", "/studio/upload", f"/studio/artefacts/{site.art['id']}", "/studio/stats", "/studio/users",
+                 "/studio/keys"):
         resp = client.get(path)
         assert resp.status_code == 302 and "/signin" in resp.headers["Location"], path
 
@@ -207,3 +209,24 @@ def test_a_failed_artefact_shows_the_reason_in_plain_words(site):
     assert reason and str(markupsafe.escape(reason)) in page and "Traceback" not in page
     assert 'id="retry-btn"' in page
     assert ">failed<" in client.get("/", query_string={"status": "failed"}, headers=EN).get_data(as_text=True)
+
+
+def test_admin_makes_and_revokes_api_keys_of_their_institution(site):
+    make_user(site.app, "boss@museum.vn", "admin", HOME)
+    client = signed_in(site, "boss@museum.vn")
+    token = page_token(client, "/studio/keys")
+    page = client.post("/studio/keys", data={"label": "CMS sync", "scope": "read", "csrf_token": token},
+                       headers=EN).get_data(as_text=True)
+    raw = re.search(r'id="c-key" type="text" readonly value="(har_[^"]+)"', page).group(1)
+    assert "shown only once" in page
+    listed = site.app.test_client().get("/api/v1/artefacts", headers={"Authorization": f"Bearer {raw}"})
+    assert listed.status_code == 200 and listed.get_json()["total"] == 1
+    key_id = int(re.search(r'/studio/keys/(\d+)/revoke" class="inline">\s*<input type="hidden" name="csrf_token" '
+                           r'value="[^"]+">\s*<button type="submit" aria-label="Revoke: CMS sync"', page).group(1))
+    other = signed_in(site, "other@elsewhere.vn")
+    assert other.post(f"/studio/keys/{key_id}/revoke", data={"csrf_token": page_token(other)}).status_code == 404
+    assert "CMS sync" not in other.get("/studio/keys").get_data(as_text=True)
+    assert client.post(f"/studio/keys/{key_id}/revoke", data={"csrf_token": token}).status_code == 200
+    gone = site.app.test_client().get("/api/v1/artefacts", headers={"Authorization": f"Bearer {raw}"})
+    assert gone.status_code == 401
+    assert signed_in(site, "editor@museum.vn").get("/studio/keys").status_code == 403
