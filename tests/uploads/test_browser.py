@@ -193,3 +193,61 @@ def test_s3_parts_go_to_the_bucket_not_through_the_app(tmp_path, scan, moto_serv
     finally:
         live.stop()
         _stop(live.app)
+
+
+COLLECT = """async () => {
+  // a dropped folder as Chromium hands it over: entries, and a reader answering in batches until empty
+  const file = (name) => new File([name], name, {lastModified: 1});
+  const fileEntry = (name) => ({isFile: true, name, file: (ok) => ok(file(name))});
+  const dir = (name, children, batch) => ({isDirectory: true, name, createReader: () => {
+    let i = 0;
+    return {readEntries: (ok) => { const out = children.slice(i, i + batch); i += batch; setTimeout(() => ok(out)); }};
+  }});
+  const scan = dir("scan", [fileEntry("model.obj"), fileEntry("model.mtl"),
+                            dir("textures", [fileEntry("wood.jpg"), fileEntry("gold.png")], 1)], 2);
+  const item = (entry) => ({kind: "file", webkitGetAsEntry: () => entry});
+  const dropped = await HeritageUploads.collect({items: [item(scan), item(fileEntry("notes.txt"))], files: []});
+  const picked = await HeritageUploads.collect({files: [file("a.ply")]});
+  return {dropped: dropped.map((f) => [f.name, f.relativePath]).sort(), picked: picked.map((f) => f.name)};
+}"""
+
+
+def test_pause_resume_and_dropped_folders(tmp_path, scan):
+    live, calls = serve(tmp_path, upload_part_mb=1)
+    key = make_key(live.app)
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            context = browser.new_context()
+            page = open_page(context, live, scan)
+            log = PageLog(page)
+            collected = page.evaluate(COLLECT)
+            assert collected == {"dropped": [["gold.png", "scan/textures/gold.png"], ["model.mtl", "scan/model.mtl"],
+                                             ["model.obj", "scan/model.obj"], ["notes.txt", "notes.txt"],
+                                             ["wood.jpg", "scan/textures/wood.jpg"]],
+                                 "picked": ["a.ply"]}
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            network(cdp, upload=MB)
+            page.evaluate("key => { window.done = window.run(key); }", key)
+            wait_for(lambda: len(calls.stored_parts()) >= 2, timeout=30, interval=0.02)
+            page.evaluate("window.up.pause()")
+            time.sleep(0.5)
+            paused = len(calls.stored_parts())
+            time.sleep(1.5)
+            assert len(calls.stored_parts()) == paused < 8  # nothing is sent while paused
+            assert page.evaluate("window.up.state") == "paused"
+            network(cdp)
+            upload_id = page.evaluate("window.up.resume()")
+            states = page.evaluate("window.states")
+            browser.close()
+        assert states[:2] == ["uploading", "paused"] and states[-1] == "complete"
+        stored = calls.stored_parts()
+        assert sorted(set(stored)) == list(range(1, 9)) and len(stored) <= 8 + 3
+        assert log.console_errors == []
+        state = live.app.test_client().get(f"/api/v1/uploads/{upload_id}",
+                                           headers={"Authorization": f"Bearer {key}"}).get_json()
+        assert state["sha256"] == hashlib.sha256(scan.read_bytes()).hexdigest()
+    finally:
+        live.stop()
+        _stop(live.app)
