@@ -97,6 +97,12 @@ def open_page(context, live, scan):
     return page
 
 
+def devtools(context, page):
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    return cdp
+
+
 def network(cdp, *, offline: bool = False, upload: int = -1) -> None:
     """Slow the page's uploads (bytes per second), or cut it off (Chrome DevTools network emulation)."""
     cdp.send("Network.emulateNetworkConditions", {"offline": offline, "latency": 0, "downloadThroughput": -1,
@@ -114,8 +120,7 @@ def test_local_upload_survives_a_cut_connection_and_a_closed_tab(tmp_path, scan)
             # tab 1: the connection drops for a while mid-way, then the tab is closed
             page = open_page(context, live, scan)
             log = PageLog(page)
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
+            cdp = devtools(context, page)
             network(cdp, upload=MB // 2)
             page.evaluate("key => { window.run(key); }", key)
             wait_for(lambda: len(set(calls.stored_parts())) >= 2, timeout=30, interval=0.05)
@@ -226,8 +231,7 @@ def test_pause_resume_and_dropped_folders(tmp_path, scan):
                                              ["model.obj", "scan/model.obj"], ["notes.txt", "notes.txt"],
                                              ["wood.jpg", "scan/textures/wood.jpg"]],
                                  "picked": ["a.ply"]}
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
+            cdp = devtools(context, page)
             network(cdp, upload=MB)
             page.evaluate("key => { window.done = window.run(key); }", key)
             wait_for(lambda: len(calls.stored_parts()) >= 2, timeout=30, interval=0.02)
