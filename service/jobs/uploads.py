@@ -271,9 +271,10 @@ def abort(db: Session, store: Store, settings: Settings, upload: Upload) -> None
 
 
 def expire_stale(db: Session, store: Store, settings: Settings, *, now: dt.datetime | None = None) -> int:
-    """Free up to EXPIRE_BATCH open or unused uploads past their expiry; return how many."""
+    """Free up to EXPIRE_BATCH open, unused or stuck uploads past their expiry; return how many."""
     now = now or utcnow()
-    stale = db.scalars(select(Upload).where(Upload.state.in_(LIVE), Upload.expires_at < now)
+    # "consuming" too: a request killed while making its artefact; its bytes are moved or still here, never shared
+    stale = db.scalars(select(Upload).where(Upload.state.in_((*LIVE, "consuming")), Upload.expires_at < now)
                        .order_by(Upload.expires_at).limit(EXPIRE_BATCH)).all()
     for upload in stale:
         try:

@@ -275,14 +275,20 @@ def test_delete_aborts_and_frees_the_space(api, app, client, auth, mode):
 def test_stale_uploads_expire_when_the_next_one_is_created(api, app, mode):
     stale = api.create("old.ply", 2000).get_json()
     api.send(stale, 1, blob(2000))
+    stuck = api.upload("stuck.ply", blob(100))  # taken by an artefact request that was killed
+    fresh = api.upload("fresh.ply", blob(100))
     with app.extensions["db_sessions"]() as db:
-        row = db.get(Upload, stale["id"])
-        row.expires_at = dt.datetime(2000, 1, 1)
+        for upload_id, state in ((stale["id"], "open"), (stuck["id"], "consuming")):
+            row = db.get(Upload, upload_id)
+            row.expires_at, row.state = dt.datetime(2000, 1, 1), state
         db.commit()
     api.create("new.ply", 10)
-    assert api.get(stale["id"]).get_json()["state"] == "expired"
+    assert [api.get(u["id"]).get_json()["state"] for u in (stale, stuck, fresh)] == ["expired", "expired", "complete"]
     if mode == "local":
         assert not (Path(app.config["SETTINGS"].data_dir) / "uploads" / stale["id"]).exists()
+    else:
+        store = app.extensions["store"]
+        assert store.keys("uploads/") == [f"uploads/{fresh['id']}/fresh.ply"]
 
 
 @pytest.fixture
