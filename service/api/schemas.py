@@ -374,7 +374,7 @@ class UploadState(BaseModel):
     part_size: int = Field(description="Bytes per part; the last part holds the rest.")
     parts_total: int
     parts: list[UploadPartInfo] = Field(description="Parts received so far: send the others to resume.")
-    state: Literal["open", "complete", "consuming", "consumed", "aborted", "expired"]
+    state: Literal["open", "complete", "consuming", "consumed", "expired"]
     expires_at: str
     created_at: str
     content_type: str | None = None

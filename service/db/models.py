@@ -318,7 +318,7 @@ class Upload(Base):
     content_type: Mapped[str | None] = mapped_column(String(200))
     mode: Mapped[str] = mapped_column(String(8))  # local | s3
     part_size: Mapped[int] = mapped_column(BigInteger)
-    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|complete|consuming|consumed|aborted|expired
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|complete|consuming|consumed|expired
     key: Mapped[str | None] = mapped_column(String(500))  # s3: the object the parts become
     s3_upload_id: Mapped[str | None] = mapped_column(String(1024))
     sha256: Mapped[str | None] = mapped_column(String(64))

@@ -11,8 +11,8 @@ finished uploads and turns them into originals like multipart files
 (jobs/submit.py). Unfinished or unused uploads expire (`expire_stale`,
 run on every create) and their space is freed.
 
-States: open -> complete -> consuming -> consumed; open|complete -> aborted
-(DELETE) or expired.
+States: open -> complete -> consuming -> consumed; open|complete -> expired.
+DELETE removes an upload that no artefact used.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import BinaryIO
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -135,9 +136,17 @@ def get(db: Session, institution_id: int, upload_id: str) -> Upload:
 def parts_of(db: Session, store: Store, upload: Upload) -> list[dict]:
     """The parts received so far, [{number, size, etag}] by number: what a client needs to resume."""
     if upload.mode == "s3" and upload.state == "open":
-        return _s3(store).list(upload.key, upload.s3_upload_id)
+        return _s3_list(store, upload)
     rows = db.scalars(select(UploadPart).where(UploadPart.upload_id == upload.id).order_by(UploadPart.number))
     return [{"number": p.number, "size": p.size, "etag": p.etag} for p in rows]
+
+
+def _s3_list(store: Store, upload: Upload) -> list[dict]:
+    try:
+        return _s3(store).list(upload.key, upload.s3_upload_id)
+    except KeyError:
+        raise Conflict(f"upload {upload.id}: its parts are gone from the bucket (a lifecycle rule, or an "
+                       "operator); start the upload again") from None
 
 
 def _check_part(upload: Upload, number: int, mode: str) -> None:
@@ -169,9 +178,14 @@ def receive_part(db: Session, settings: Settings, upload: Upload, number: int, l
         etag = local_parts(settings).write(upload.id, (number - 1) * upload.part_size, want, stream)
     except PartTooShort as e:
         raise PartRejected(f"upload {upload.id}: part {number}: {e}; send it again") from None
+    except FileNotFoundError:  # aborted or expired while this part was on its way
+        raise Conflict(f"upload {upload.id}: it was aborted or expired while part {number} arrived") from None
     db.execute(delete(UploadPart).where(UploadPart.upload_id == upload.id, UploadPart.number == number))
     db.add(UploadPart(upload_id=upload.id, number=number, size=want, etag=etag))
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:  # the same part sent twice at once: the other copy (same bytes) is recorded
+        db.rollback()
     return {"number": number, "size": want, "etag": etag}
 
 
@@ -207,7 +221,7 @@ def complete(db: Session, store: Store, settings: Settings, upload: Upload, clie
         raise Conflict(f"upload {upload.id}: it is {upload.state} and cannot be completed", state=upload.state)
     if upload.mode == "s3":
         s3 = _s3(store)
-        parts = s3.list(upload.key, upload.s3_upload_id)
+        parts = _s3_list(store, upload)
         _check_sizes(upload, parts)
         listed = {p["number"]: p["etag"] for p in parts}
         stale = [p["number"] for p in client_parts or [] if listed.get(p["number"]) != str(p["etag"]).strip('"')]
@@ -244,21 +258,23 @@ def free(store: Store, settings: Settings, upload: Upload) -> None:
 
 
 def abort(db: Session, store: Store, settings: Settings, upload: Upload) -> None:
-    """DELETE: stop an upload and free its space; a consumed upload belongs to its artefact now."""
+    """DELETE: stop an upload, free its space and forget it; a consumed upload belongs to its artefact now."""
     if upload.state in ("consuming", "consumed"):
         raise Conflict(f"upload {upload.id}: it was used for artefact {upload.artefact_id}; delete the artefact "
                        "instead", artefact_id=upload.artefact_id)
     if upload.state in LIVE:
         free(store, settings, upload)
-    upload.state = "aborted"
+    # gone, not kept as "aborted": a client asking for it again starts a new upload
     db.execute(delete(UploadPart).where(UploadPart.upload_id == upload.id))
+    db.delete(upload)
     db.commit()
 
 
 def expire_stale(db: Session, store: Store, settings: Settings, *, now: dt.datetime | None = None) -> int:
-    """Free up to EXPIRE_BATCH open or unused uploads past their expiry; return how many."""
+    """Free up to EXPIRE_BATCH open, unused or stuck uploads past their expiry; return how many."""
     now = now or utcnow()
-    stale = db.scalars(select(Upload).where(Upload.state.in_(LIVE), Upload.expires_at < now)
+    # "consuming" too: a request killed while making its artefact; its bytes are moved or still here, never shared
+    stale = db.scalars(select(Upload).where(Upload.state.in_((*LIVE, "consuming")), Upload.expires_at < now)
                        .order_by(Upload.expires_at).limit(EXPIRE_BATCH)).all()
     for upload in stale:
         try:

@@ -52,13 +52,18 @@ class S3Parts:
             Params={"Bucket": self.store.bucket, "Key": key, "UploadId": s3_upload_id, "PartNumber": number})
 
     def list(self, key: str, s3_upload_id: str) -> list[dict]:
-        """The parts in the bucket so far: [{number, size, etag}], by number."""
+        """The parts in the bucket so far: [{number, size, etag}], by number; KeyError if the upload is gone."""
         out = []
         pages = self.client.get_paginator("list_parts").paginate(
             Bucket=self.store.bucket, Key=key, UploadId=s3_upload_id)
-        for page in pages:
-            for p in page.get("Parts", []):
-                out.append({"number": p["PartNumber"], "size": p["Size"], "etag": p["ETag"].strip('"')})
+        try:
+            for page in pages:
+                for p in page.get("Parts", []):
+                    out.append({"number": p["PartNumber"], "size": p["Size"], "etag": p["ETag"].strip('"')})
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
+                raise KeyError(s3_upload_id) from None
+            raise
         return sorted(out, key=lambda p: p["number"])
 
     def complete(self, key: str, s3_upload_id: str, parts: list[dict]) -> None:

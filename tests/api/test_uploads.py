@@ -263,8 +263,8 @@ def test_delete_aborts_and_frees_the_space(api, app, client, auth, mode):
     info = api.create("scan.ply", 2000).get_json()
     api.send(info, 1, blob(2000))
     assert client.delete(f"/api/v1/uploads/{info['id']}", headers=auth).status_code == 204
-    assert api.get(info["id"]).get_json()["state"] == "aborted"
-    assert_error(api.complete(info["id"]), 409, "conflict")
+    assert_error(api.get(info["id"]), 404, "upload_not_found")
+    assert_error(api.complete(info["id"]), 404, "upload_not_found")
     if mode == "local":
         assert not (Path(app.config["SETTINGS"].data_dir) / "uploads" / info["id"]).exists()
     else:
@@ -275,14 +275,20 @@ def test_delete_aborts_and_frees_the_space(api, app, client, auth, mode):
 def test_stale_uploads_expire_when_the_next_one_is_created(api, app, mode):
     stale = api.create("old.ply", 2000).get_json()
     api.send(stale, 1, blob(2000))
+    stuck = api.upload("stuck.ply", blob(100))  # taken by an artefact request that was killed
+    fresh = api.upload("fresh.ply", blob(100))
     with app.extensions["db_sessions"]() as db:
-        row = db.get(Upload, stale["id"])
-        row.expires_at = dt.datetime(2000, 1, 1)
+        for upload_id, state in ((stale["id"], "open"), (stuck["id"], "consuming")):
+            row = db.get(Upload, upload_id)
+            row.expires_at, row.state = dt.datetime(2000, 1, 1), state
         db.commit()
     api.create("new.ply", 10)
-    assert api.get(stale["id"]).get_json()["state"] == "expired"
+    assert [api.get(u["id"]).get_json()["state"] for u in (stale, stuck, fresh)] == ["expired", "expired", "complete"]
     if mode == "local":
         assert not (Path(app.config["SETTINGS"].data_dir) / "uploads" / stale["id"]).exists()
+    else:
+        store = app.extensions["store"]
+        assert store.keys("uploads/") == [f"uploads/{fresh['id']}/fresh.ply"]
 
 
 @pytest.fixture
@@ -330,5 +336,27 @@ def test_parts_have_their_own_rate_limit(tmp_path):
         assert r.status_code == 429 and r.headers["Retry-After"]
         assert api.get(info["id"]).status_code == 200  # reads and other writes keep their own budgets
         assert api.create("b.ply", 10).status_code == 201
+    finally:
+        _stop(app)
+
+
+@pytest.mark.integration
+def test_the_whole_flow_on_postgresql(tmp_path, pg_schema, obj_zip):
+    from tests.servers import pg_schema_url
+
+    app = create_app(Settings(data_dir=str(tmp_path / "var"), database_url=pg_schema_url(pg_schema), testing=True,
+                              start_worker=False, previews=False, upload_part_mb=1))
+    try:
+        api = Api(app.test_client(), {"Authorization": f"Bearer {make_key(app)}"})
+        data = obj_zip.read_bytes() + b"\0" * (MB + 5)  # two parts; a zip tolerates trailing bytes
+        info = api.create("box.zip", len(data)).get_json()
+        api.send(info, 2, data[MB:])
+        api.send(info, 2, data[MB:])
+        api.send(info, 1, data[:MB])
+        assert [p["number"] for p in api.get(info["id"]).get_json()["parts"]] == [1, 2]
+        assert api.complete(info["id"]).get_json()["sha256"] == hashlib.sha256(data).hexdigest()
+        r = api.artefact([info["id"]])
+        assert r.status_code == 202, r.get_data(as_text=True)
+        assert_error(api.artefact([info["id"]]), 409, "conflict")
     finally:
         _stop(app)

@@ -27,6 +27,7 @@ from tests.viewer.browser import origin
 pytestmark = pytest.mark.slow
 
 MB = 1024 * 1024
+LOCAL_PARTS = 13  # the test file in 1 MB parts
 PAGE = """<!doctype html><meta charset="utf-8"><title>upload test</title>
 <input type="file" id="file"><script src="/static/uploads/uploader.js"></script>
 <script>
@@ -45,14 +46,22 @@ TEST_PAGE = "/__uploader_test"
 
 
 class Calls:
-    """WSGI middleware: every request that reaches the app, as (method, path, status)."""
+    """WSGI middleware: every request that reaches the app, as (method, path, status).
 
-    def __init__(self, wsgi) -> None:
+    `part_delay` holds each part PUT that long before the app sees it: a slow line, so that the test can
+    act mid-way (DevTools throttling only delays what the page is told; the bytes reach the server at once).
+    """
+
+    def __init__(self, wsgi, part_delay: float = 0) -> None:
         self.wsgi = wsgi
+        self.part_delay = part_delay
         self.seen: list[tuple[str, str, int]] = []
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "PUT" and "/parts/" in environ["PATH_INFO"]:
+            time.sleep(self.part_delay)
+
         def recorded(status, headers, exc_info=None):
             with self.lock:
                 self.seen.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], int(status[:3])))
@@ -70,23 +79,23 @@ class Calls:
         return out
 
 
-def serve(tmp_path, **extra):
+def serve(tmp_path, part_delay: float = 0, **extra):
     settings = Settings(data_dir=str(tmp_path / "live"), testing=True, start_worker=False, previews=False,
                         max_upload_mb=64, **extra)
     app = create_app(settings)
     # the test page is served by the app itself (same origin as the API; a page Playwright made up would sit
     # in no address space, and Chromium would then refuse its requests to a bucket on loopback)
     app.add_url_rule(TEST_PAGE, "uploader_test", lambda: PAGE)
-    calls = Calls(app.wsgi_app)
+    calls = Calls(app.wsgi_app, part_delay)
     app.wsgi_app = calls
     return LiveServer(app), calls
 
 
 @pytest.fixture
 def scan(tmp_path):
-    """A 7.5 MB file of random bytes on disk (set into an <input type=file>, as a person would pick it)."""
+    """A 12.5 MB file of random bytes on disk (set into an <input type=file>, as a person would pick it)."""
     path = tmp_path / "vò gốm.ply"
-    path.write_bytes(os.urandom(int(7.5 * MB)))
+    path.write_bytes(os.urandom(int(12.5 * MB)))
     return path
 
 
@@ -97,6 +106,12 @@ def open_page(context, live, scan):
     return page
 
 
+def devtools(context, page):
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    return cdp
+
+
 def network(cdp, *, offline: bool = False, upload: int = -1) -> None:
     """Slow the page's uploads (bytes per second), or cut it off (Chrome DevTools network emulation)."""
     cdp.send("Network.emulateNetworkConditions", {"offline": offline, "latency": 0, "downloadThroughput": -1,
@@ -104,7 +119,7 @@ def network(cdp, *, offline: bool = False, upload: int = -1) -> None:
 
 
 def test_local_upload_survives_a_cut_connection_and_a_closed_tab(tmp_path, scan):
-    live, calls = serve(tmp_path, upload_part_mb=1)
+    live, calls = serve(tmp_path, part_delay=0.6, upload_part_mb=1)
     key = make_key(live.app)
     digest = hashlib.sha256(scan.read_bytes()).hexdigest()
     try:
@@ -114,29 +129,26 @@ def test_local_upload_survives_a_cut_connection_and_a_closed_tab(tmp_path, scan)
             # tab 1: the connection drops for a while mid-way, then the tab is closed
             page = open_page(context, live, scan)
             log = PageLog(page)
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            network(cdp, upload=MB // 2)
+            cdp = devtools(context, page)
             page.evaluate("key => { window.run(key); }", key)
-            wait_for(lambda: len(set(calls.stored_parts())) >= 2, timeout=30, interval=0.05)
+            wait_for(lambda: len(set(calls.stored_parts())) >= 1, timeout=30, interval=0.02)
             network(cdp, offline=True)
             page.wait_for_function("window.states.includes('retrying')", timeout=30_000)
             time.sleep(1)
-            network(cdp, upload=MB // 2)
+            network(cdp)
             wait_for(lambda: len(set(calls.stored_parts())) >= 4, timeout=60, interval=0.02)
-            cdp.detach()
             page.close()
-            time.sleep(0.5)  # parts cut off by the close reach the server as broken requests
+            time.sleep(1)  # parts already on their way when the tab closed are stored too
             before = calls.stored_parts()
-            assert len(set(before)) < 8  # closed before the end: the rest is for tab 2
+            assert len(set(before)) < LOCAL_PARTS  # closed before the end: the rest is for tab 2
             # tab 2: the same file again; the upload id comes from localStorage and only missing parts are sent
             page = open_page(context, live, scan)
             upload_id = page.evaluate("key => window.run(key)", key)
             states = page.evaluate("window.states")
             browser.close()
         after = calls.stored_parts()
-        assert sorted(set(after)) == list(range(1, 9))
-        assert len(after) <= 8 + 3, (before, after)  # at most the parts in flight when the line dropped, twice
+        assert sorted(set(after)) == list(range(1, LOCAL_PARTS + 1))
+        assert len(after) <= LOCAL_PARTS + 3, (before, after)  # at most the parts in flight when the line dropped, twice
         assert not set(after[len(before):]) & set(before), (before, after)  # tab 2 sent only what was missing
         assert states[0] == "uploading" and states[-1] == "complete"
         assert log.errors == []
@@ -179,7 +191,7 @@ def test_s3_parts_go_to_the_bucket_not_through_the_app(tmp_path, scan, moto_serv
         assert cut and "retrying" in states and states[-1] == "complete"
         puts = [u for u in log.requests if "partNumber=" in u]
         assert {origin(u) for u in puts} == {moto_server.url}
-        assert len(puts) == 2 + 1  # two parts and one retry
+        assert len(puts) == 3 + 1  # three parts and one retry
         assert [c for c in calls.seen if c[0] == "PUT"] == []  # no bytes through the app
         assert [e for e in log.console_errors if "ERR_CONNECTION_RESET" not in e] == []  # only the cut we made
         presigns = [c for c in calls.seen if c[1].endswith("/presign")]
@@ -190,6 +202,60 @@ def test_s3_parts_go_to_the_bucket_not_through_the_app(tmp_path, scan, moto_serv
         store = live.app.extensions["store"]
         head = store.head(f"uploads/{upload_id}/v_g_m.ply")
         assert head["ContentLength"] == scan.stat().st_size
+    finally:
+        live.stop()
+        _stop(live.app)
+
+
+COLLECT = """async () => {
+  // a dropped folder as Chromium hands it over: entries, and a reader answering in batches until empty
+  const file = (name) => new File([name], name, {lastModified: 1});
+  const fileEntry = (name) => ({isFile: true, name, file: (ok) => ok(file(name))});
+  const dir = (name, children, batch) => ({isDirectory: true, name, createReader: () => {
+    let i = 0;
+    return {readEntries: (ok) => { const out = children.slice(i, i + batch); i += batch; setTimeout(() => ok(out)); }};
+  }});
+  const scan = dir("scan", [fileEntry("model.obj"), fileEntry("model.mtl"),
+                            dir("textures", [fileEntry("wood.jpg"), fileEntry("gold.png")], 1)], 2);
+  const item = (entry) => ({kind: "file", webkitGetAsEntry: () => entry});
+  const dropped = await HeritageUploads.collect({items: [item(scan), item(fileEntry("notes.txt"))], files: []});
+  const picked = await HeritageUploads.collect({files: [file("a.ply")]});
+  return {dropped: dropped.map((f) => [f.name, f.relativePath]).sort(), picked: picked.map((f) => f.name)};
+}"""
+
+
+def test_pause_resume_and_dropped_folders(tmp_path, scan):
+    live, calls = serve(tmp_path, part_delay=0.6, upload_part_mb=1)
+    key = make_key(live.app)
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            context = browser.new_context()
+            page = open_page(context, live, scan)
+            log = PageLog(page)
+            collected = page.evaluate(COLLECT)
+            assert collected == {"dropped": [["gold.png", "scan/textures/gold.png"], ["model.mtl", "scan/model.mtl"],
+                                             ["model.obj", "scan/model.obj"], ["notes.txt", "notes.txt"],
+                                             ["wood.jpg", "scan/textures/wood.jpg"]],
+                                 "picked": ["a.ply"]}
+            page.evaluate("key => { window.done = window.run(key); }", key)
+            wait_for(lambda: len(calls.stored_parts()) >= 1, timeout=30, interval=0.02)
+            page.evaluate("window.up.pause()")
+            time.sleep(1)  # parts already on their way are stored
+            paused = len(calls.stored_parts())
+            time.sleep(1.5)
+            assert len(calls.stored_parts()) == paused < LOCAL_PARTS  # nothing is sent while paused
+            assert page.evaluate("window.up.state") == "paused"
+            upload_id = page.evaluate("window.up.resume()")
+            states = page.evaluate("window.states")
+            browser.close()
+        assert states[:2] == ["uploading", "paused"] and states[-1] == "complete"
+        stored = calls.stored_parts()
+        assert sorted(set(stored)) == list(range(1, LOCAL_PARTS + 1)) and len(stored) <= LOCAL_PARTS + 3
+        assert log.console_errors == []
+        state = live.app.test_client().get(f"/api/v1/uploads/{upload_id}",
+                                           headers={"Authorization": f"Bearer {key}"}).get_json()
+        assert state["sha256"] == hashlib.sha256(scan.read_bytes()).hexdigest()
     finally:
         live.stop()
         _stop(live.app)

@@ -38,7 +38,8 @@
   }
 
   function storageKey(file) {
-    return STORE_PREFIX + (file.relativePath || file.name) + ":" + file.size + ":" + file.lastModified;
+    var name = file.relativePath || file.webkitRelativePath || file.name;
+    return STORE_PREFIX + name + ":" + file.size + ":" + file.lastModified;
   }
 
   function remember(file, id) {
