@@ -230,3 +230,21 @@ def test_admin_makes_and_revokes_api_keys_of_their_institution(site):
     gone = site.app.test_client().get("/api/v1/artefacts", headers={"Authorization": f"Bearer {raw}"})
     assert gone.status_code == 401
     assert signed_in(site, "editor@museum.vn").get("/studio/keys").status_code == 403
+
+
+def test_admin_sets_the_webhook_with_the_cli_rules(site):
+    make_user(site.app, "boss@museum.vn", "admin", HOME)
+    client = signed_in(site, "boss@museum.vn")
+    token = page_token(client, "/studio/keys")
+    bad = client.post("/studio/keys/webhook", data={"url": "http://127.0.0.1/hook", "csrf_token": token})
+    assert bad.status_code == 400
+    ok = client.post("/studio/keys/webhook", data={"url": "https://cms.example.org/hook", "csrf_token": token},
+                     headers=EN).get_data(as_text=True)
+    secret = re.search(r'id="c-secret" type="text" readonly value="(whsec_[^"]+)"', ok).group(1)
+    with site.app.app_context():
+        from service.db import get_db
+        from service.db.queries import find_institution
+
+        inst = find_institution(get_db(), HOME)
+        assert (inst.webhook_url, inst.webhook_secret) == ("https://cms.example.org/hook", secret)
+    assert secret not in client.get("/studio/keys").get_data(as_text=True)  # shown once
