@@ -3,14 +3,16 @@ admin.py
 --------
 
 `/studio/users`: an institution's administrators list their colleagues,
-add one (who gets a one-time link to choose a password) and reset a
-password (a new one-time link; the user's sessions end at once). Only the
+add one (who gets a one-time link to choose a password), reset a
+password (a new one-time link; the user's sessions end at once) and disable
+or enable an account. Only the
 institution's own users are ever listed or found.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import abort
 from flask import g
 from flask import render_template
 from flask import request
@@ -18,6 +20,7 @@ from flask import url_for
 
 from service.api.present import base_url
 from service.db import get_db
+from service.db.models import utcnow
 from service.db.users import ROLES
 from service.db.users import add_user
 from service.db.users import get_user
@@ -67,3 +70,16 @@ def reset(user_id: int):
     raw = reset_password(db, user)
     db.commit()
     return _page(link=base_url() + url_for("studio_auth.welcome", token=raw), link_email=user.email)
+
+
+@bp.post("/<int:user_id>/access")
+@role_required("admin")
+def access(user_id: int):
+    """Disable a user (their sessions end at once) or enable them again; never one's own account."""
+    db = get_db()
+    user = get_user(db, g.institution.id, user_id)
+    if user.id == g.user.id:
+        abort(403)
+    user.disabled_at = None if request.form.get("enable") else utcnow()
+    db.commit()
+    return _page()

@@ -261,3 +261,25 @@ def test_page_at_width(site, name, width):
         page.goto(live.url + "/signin")
     check_page(page, name, shoot=name != "collection")  # the flows show it with an artefact in it
     context.close()
+
+
+def test_sign_in_and_reach_the_upload_page_with_the_keyboard_alone(site):
+    live, browser, _ = site
+    context, page, errors = new_page(browser, "en-GB")
+    page.goto(live.url + "/")
+    assert page.evaluate("document.activeElement.id") == "email"  # the form is where the cursor starts
+    page.keyboard.type("lan@vnfam.vn")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Collection")
+    for _ in range(10):  # skip link, brand, Collection, Upload
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Upload":
+            break
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Upload an artefact")
+    page.keyboard.press("Tab")  # the skip link comes first on every page
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert errors == []
+    context.close()

@@ -248,3 +248,26 @@ def test_admin_sets_the_webhook_with_the_cli_rules(site):
         inst = find_institution(get_db(), HOME)
         assert (inst.webhook_url, inst.webhook_secret) == ("https://cms.example.org/hook", secret)
     assert secret not in client.get("/studio/keys").get_data(as_text=True)  # shown once
+
+
+def test_admin_disables_and_enables_a_user(site):
+    make_user(site.app, "boss@museum.vn", "admin", HOME)
+    editor = signed_in(site, "editor@museum.vn")
+    client = signed_in(site, "boss@museum.vn")
+    token = page_token(client, "/studio/users")
+    with site.app.app_context():
+        from sqlalchemy import select
+
+        from service.db import get_db
+        from service.db.models import User
+
+        ids = dict(get_db().execute(select(User.email, User.id)).all())
+    assert client.post(f"/studio/users/{ids['editor@museum.vn']}/access", data={"csrf_token": token}).status_code == 200
+    assert editor.get("/").status_code == 302  # signed out at once
+    assert sign_in(site.app.test_client(), "editor@museum.vn").status_code == 401
+    client.post(f"/studio/users/{ids['editor@museum.vn']}/access", data={"csrf_token": token, "enable": "1"})
+    assert sign_in(site.app.test_client(), "editor@museum.vn").status_code == 302
+    assert client.post(f"/studio/users/{ids['boss@museum.vn']}/access", data={"csrf_token": token}).status_code == 403
+    other = signed_in(site, "other@elsewhere.vn")
+    resp = other.post(f"/studio/users/{ids['editor@museum.vn']}/access", data={"csrf_token": page_token(other)})
+    assert resp.status_code == 404
