@@ -160,6 +160,13 @@ def run_flow(site, locale: str, words: dict, email: str, titles: tuple[str, str]
     check_page(page, "collection")
     page.goto(f"{live.url}/studio/artefacts/{art_id}")
 
+    # the notes editor opens with the session: no API key to type
+    if not bulk:
+        page.get_by_role("link", name="Add notes on the model").click()
+        expect(page.locator("#editor-status")).to_contain_text("Click the model to add one", timeout=60_000)
+        assert page.locator("#key-form").is_hidden()
+        page.go_back()
+
     # edit the English title; the share page shows it
     edit = page.locator("#edit-form")
     edit.get_by_label(words["title_en"]).fill(new_title)

@@ -271,3 +271,15 @@ def test_admin_disables_and_enables_a_user(site):
     other = signed_in(site, "other@elsewhere.vn")
     resp = other.post(f"/studio/users/{ids['editor@museum.vn']}/access", data={"csrf_token": page_token(other)})
     assert resp.status_code == 404
+
+
+def test_notes_editor_works_with_the_studio_session_of_an_editor(site):
+    path = f"/annotate/{site.art['id']}"
+    token = re.compile(r'data-csrf="([^"]*)"')
+    assert token.search(site.app.test_client().get(path).get_data(as_text=True)).group(1) == ""
+    assert token.search(signed_in(site, "viewer@museum.vn").get(path).get_data(as_text=True)).group(1) == ""
+    editor = signed_in(site, "editor@museum.vn")
+    csrf = token.search(editor.get(path).get_data(as_text=True)).group(1)
+    note = {"position": [0, 0.1, 0.05], "normal": [0, 0, 1], "title": {"en": "Mark"}}
+    made = editor.post(f"/api/v1/artefacts/{site.art['id']}/annotations", json=note, headers={"X-CSRFToken": csrf})
+    assert made.status_code == 201
