@@ -283,3 +283,15 @@ def test_notes_editor_works_with_the_studio_session_of_an_editor(site):
     note = {"position": [0, 0.1, 0.05], "normal": [0, 0, 1], "title": {"en": "Mark"}}
     made = editor.post(f"/api/v1/artefacts/{site.art['id']}/annotations", json=note, headers={"X-CSRFToken": csrf})
     assert made.status_code == 201
+
+
+def test_every_page_has_a_plain_title_and_one_h1(site):
+    make_user(site.app, "boss@museum.vn", "admin", HOME)
+    client = signed_in(site, "boss@museum.vn")
+    art = site.art["id"]
+    for path in ("/", "/studio/upload", f"/studio/artefacts/{art}", f"/studio/artefacts/{art}/share",
+                 f"/studio/artefacts/{art}/stats", "/studio/stats", "/studio/users", "/studio/keys"):
+        page = client.get(path, headers=EN).get_data(as_text=True)
+        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+        assert "<" not in title and title.endswith("Heritage AR studio"), (path, title)
+        assert page.count("<h1") == 1, path
