@@ -32,6 +32,7 @@ from flask_wtf.csrf import CSRFProtect
 from service.errors import HeritageError
 from service.studio.text import TEXT
 from service.studio.text import pick_lang
+from service.studio.text import stage_names
 from service.studio.text import translator
 
 csrf = CSRFProtect()
@@ -84,7 +85,7 @@ def _context() -> dict:
     from service.studio.session import load_user
 
     return {"t": g.t, "lang": g.lang, "user": load_user(), "can": can, "kinds": TEXT[g.lang]["kinds"],
-            "title_of": _title_of, "size_of": _size_of}
+            "title_of": _title_of, "size_of": _size_of, "stages": stage_names(g.lang)}
 
 
 def _title_of(art) -> str:

@@ -425,6 +425,45 @@ TEXT = {
     },
 }
 
+# the job's stages (pipeline/flows, jobs/execute.py) in plain words; an unknown stage is shown as it is
+STAGES = {
+    "queued": ("đang chờ đến lượt", "waiting for its turn"),
+    "starting": ("bắt đầu", "starting"),
+    "resuming": ("tiếp tục sau khi khởi động lại", "resuming after a restart"),
+    "process": ("chuẩn bị tệp", "preparing the files"),
+    "unpack": ("giải nén", "unpacking the files"),
+    "load": ("đọc bản quét", "reading the scan"),
+    "normalise": ("làm sạch, đặt kích thước và hướng", "cleaning, sizing and standing it up"),
+    "simplify": ("giảm số mặt", "simplifying the mesh"),
+    "levels": ("tạo các mức chi tiết", "making the levels of detail"),
+    "compress": ("nén", "compressing"),
+    "write": ("ghi tệp", "writing the files"),
+    "validate": ("kiểm tra tệp", "checking the files"),
+    "usdz": ("tạo tệp cho iPhone (USDZ)", "making the iPhone file (USDZ)"),
+    "derived": ("đã tạo các tệp", "files made"),
+    "manifest": ("ghi danh mục tệp", "writing the file list"),
+    "upload": ("lưu trữ các tệp", "storing the files"),
+    "done": ("xong", "done"),
+    "rectify": ("nắn thẳng ảnh", "straightening the photo"),
+    "size": ("đặt kích thước", "sizing"),
+    "panel": ("tạo tấm phẳng", "making the panel"),
+    "check": ("kiểm tra ảnh", "checking the photos"),
+    "analyse": ("phân tích ảnh", "analysing the photos"),
+    "frames": ("tạo khung hình xoay", "making the spin frames"),
+    "video": ("tạo video", "making the video"),
+    "photos": ("đọc ảnh", "reading the photos"),
+    "features, matching and sparse reconstruction": ("tìm và ghép điểm ảnh", "matching the photos"),
+    "dense geometry": ("dựng hình dạng chi tiết", "building the detailed shape"),
+    "meshing and cleaning": ("tạo lưới và làm sạch", "meshing and cleaning"),
+    "uv atlas and texture": ("tạo bề mặt màu", "making the texture"),
+}
+
+
+def stage_names(lang: str) -> dict[str, str]:
+    """{stage: plain words in `lang`}."""
+    i = 0 if lang == "vi" else 1
+    return {k: v[i] for k, v in STAGES.items()}
+
 
 def pick_lang(request: Request) -> str:
     """The studio's language: the remembered switch, else Accept-Language, else Vietnamese."""

@@ -195,3 +195,10 @@ def test_every_text_exists_in_both_languages():
 
     assert set(TEXT["vi"]) == set(TEXT["en"])
     assert set(TEXT["vi"]["kinds"]) == set(TEXT["en"]["kinds"])
+
+
+def test_job_stages_read_as_plain_words():
+    from service.studio.text import stage_names
+
+    assert stage_names("vi")["normalise"] == "làm sạch, đặt kích thước và hướng"
+    assert stage_names("en")["upload"] == "storing the files"

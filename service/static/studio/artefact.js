@@ -22,7 +22,8 @@
         if (j.body.state === "done" || j.body.state === "failed") { location.reload(); return; }
         document.getElementById("job-progress").value = j.body.progress;
         document.getElementById("job-percent").textContent = j.body.progress + "%";
-        document.getElementById("job-stage").textContent = j.body.stage || "—";
+        var stage = j.body.stage;
+        document.getElementById("job-stage").textContent = stage ? (texts.stages[stage] || stage) : "—";
         setTimeout(poll, 1500);
       });
     }, function () { setTimeout(poll, 5000); });
