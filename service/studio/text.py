@@ -120,7 +120,7 @@ TEXT = {
         "fix_errors": "Some fields need attention.",
         "duplicate": "These files were uploaded before: opening that artefact.",
         # artefact
-        "job": "Processing",
+        "job": "Processing status",
         "stage": "Stage",
         "progress": "Progress",
         "failure": "Why it failed",
@@ -323,7 +323,7 @@ TEXT = {
         "paused": "Đã tạm dừng",
         "fix_errors": "Một số trường cần sửa.",
         "duplicate": "Các tệp này đã được tải lên trước đây: mở hiện vật đó.",
-        "job": "Xử lý",
+        "job": "Tình trạng xử lý",
         "stage": "Bước",
         "progress": "Tiến độ",
         "failure": "Lý do thất bại",
