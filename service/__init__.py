@@ -64,6 +64,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     viewer_publish.init_app(app)
     limits.init_app(app)
     register(app)
+    from service import studio
+
+    studio.init_app(app)  # the staff web application, at /
     limits.apply_route_limits(app)
     app.wsgi_app = HotPath(app, app.wsgi_app)  # published pages and beacons before Flask routing
     _register_errors(app)

@@ -2,7 +2,7 @@
 cli.py
 ------
 
-The `heritage-ar` command: serve, worker, process, batch, keys, db, seed, config.
+The `heritage-ar` command: serve, worker, process, batch, keys, users, db, seed, config.
 HeritageErrors become click errors with the message; anything else is a bug
 and shows its traceback.
 """
@@ -334,6 +334,15 @@ def _add_batch() -> None:
 
 
 _add_batch()
+
+
+def _add_users() -> None:
+    from service.studio.commands import users
+
+    cli.add_command(users)
+
+
+_add_users()
 
 
 def main() -> None:

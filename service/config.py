@@ -61,6 +61,9 @@ class Settings:
     max_unpacked_mb: int = 4096
     max_faces: int = 5_000_000
     max_image_pixels: int = 100_000_000
+    # resumable uploads (docs/uploads.md); max_upload_mb is their size limit too
+    upload_part_mb: int = 8  # part size (S3 needs at least 5); larger files get larger parts (10,000 at most)
+    upload_expire_hours: int = 24  # unfinished or unused uploads are freed after this
 
     # presentation
     hashtags: str = "#heritageAR #museum"
@@ -76,6 +79,7 @@ class Settings:
     ratelimit_api_read: str = "1200/minute"  # per API key: GET and HEAD under /api/v1
     ratelimit_api_write: str = "120/minute"  # per API key: PATCH, PUT, DELETE, POST other than uploads
     ratelimit_api_upload: str = "600/hour"  # per API key: POST /api/v1/artefacts
+    ratelimit_api_parts: str = "1200/minute"  # per API key: PUT /api/v1/uploads/<id>/parts/<n> (local mode)
     ratelimit_public: str = "300/minute"  # per client address: /s/, /qr/, /oembed, /iiif/, /edm/, /voyager/, /verify
     ratelimit_beacon: str = "60/minute"  # per client address: /b/ beacons
     ratelimit_auth_failures: str = "20/minute"  # per client address: requests with a bad key

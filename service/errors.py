@@ -169,3 +169,15 @@ class QueueFull(HeritageError):
     def __init__(self, message: str, *, retry_after: int = 60, **context: object) -> None:
         super().__init__(message, **context)
         self.retry_after = retry_after
+
+
+class UploadNotFound(NotFound):
+    """No resumable upload with this id in the caller's institution."""
+
+    code = "upload_not_found"
+
+
+class PartRejected(HeritageError):
+    """A part of a resumable upload has the wrong number or size, or the upload is not open."""
+
+    code = "part_rejected"

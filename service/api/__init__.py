@@ -25,10 +25,11 @@ def register(app: Flask) -> None:
     from service.api import kit
     from service.api import notes
     from service.api import stats
+    from service.api import uploads
     from service.api import verify
     from service.api import viewer
     from service.api import webhooks
 
     for module in (health, artefacts, notes, annotate, jobs, stats, keys, webhooks, docs, files, viewer, gallery, gallery_feeds,
-                   kit, interop, verify):
+                   kit, interop, verify, uploads):
         app.register_blueprint(module.bp)

@@ -31,9 +31,11 @@ from service.errors import BadRequest
 from service.errors import InvalidMetadata
 from service.errors import MetadataTooLarge
 from service.jobs import enqueue
+from service.jobs import uploads
 from service.jobs.fair import check_upload
 from service.jobs.submit import resubmit
 from service.jobs.submit import submit
+from service.jobs.submit import submit_incoming
 from service.pipeline.metadata import MAX_METADATA_BYTES
 from service.pipeline.metadata import check_limits
 from service.pipeline.metadata import validate_metadata
@@ -62,11 +64,16 @@ def _read_metadata() -> dict:
 @bp.post("")
 @require_key
 def create_artefact():
-    """Upload files and catalogue metadata; processing starts in the background."""
+    """Upload files (or name finished resumable uploads) and catalogue metadata; processing starts in the background."""
+    if request.is_json:
+        return _from_uploads(*_json_uploads())
     check_upload(get_db(), g.institution.id, current_app.config["SETTINGS"], request.content_length or 0)
     parts = request.files.getlist("file")
+    if not parts and request.form.get("upload_ids"):
+        return _from_uploads(_form_upload_ids(), _read_metadata())
     if not parts:
-        raise BadRequest("upload: no `file` part; send the scan (or an archive) as multipart field `file`")
+        raise BadRequest("upload: no `file` part; send the scan (or an archive) as multipart field `file`, "
+                         "or name finished resumable uploads in `upload_ids`")
     metadata = _read_metadata()
     db = get_db()
     tmp = Path(tempfile.mkdtemp(prefix="upload-", dir=_scratch()))
@@ -81,12 +88,58 @@ def create_artefact():
         db.commit()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return _accepted(db, result)
+
+
+def _accepted(db, result):
     if result.job is not None:
         enqueue(result.job.id)
     body = artefact_json(db, result.artefact)
     answer = {"id": result.artefact.id, "status": result.artefact.status, "job_url": body["links"].get("job"),
               "duplicate": not result.created, "links": body["links"]}
     return jsonify(answer), 202 if result.created else 200
+
+
+def _json_uploads() -> tuple[list[str], dict]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("upload: send a JSON object {\"upload_ids\": [...], \"metadata\": {...}}")
+    ids = body.get("upload_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise BadRequest("upload: `upload_ids` must be a list of upload ids (POST /api/v1/uploads makes them)")
+    if body.get("metadata") is None:
+        raise InvalidMetadata("metadata: missing; send `metadata` with JSON such as {\"title\": {\"vi\": \"...\"}}")
+    return ids, validate_metadata(body["metadata"])
+
+
+def _form_upload_ids() -> list[str]:
+    values = request.form.getlist("upload_ids")
+    if len(values) == 1 and values[0].lstrip().startswith("["):
+        try:
+            values = json.loads(values[0])
+        except ValueError:
+            raise BadRequest("upload: `upload_ids` is not a JSON list of ids") from None
+    if not isinstance(values, list) or not all(isinstance(i, str) for i in values):
+        raise BadRequest("upload: `upload_ids` must be a list of upload ids")
+    return values
+
+
+def _from_uploads(upload_ids: list[str], metadata: dict):
+    """An artefact from finished resumable uploads: their bytes become its originals (docs/uploads.md)."""
+    db = get_db()
+    settings = current_app.config["SETTINGS"]
+    store = get_store()
+    institution = g.institution
+    claimed = uploads.claim(db, settings, institution.id, upload_ids)
+    try:
+        check_upload(db, institution.id, settings, sum(u.size for u in claimed))
+        result = submit_incoming(db, store, institution, uploads.incoming(store, settings, claimed), metadata)
+        db.commit()
+    except BaseException:
+        uploads.release(db, claimed)
+        raise
+    uploads.consumed(db, store, settings, claimed, result.artefact.id)
+    return _accepted(db, result)
 
 
 def _scratch() -> str:

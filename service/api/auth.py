@@ -8,6 +8,13 @@ scopes everything the request can see, and the key's scope what it may do:
 (also managing keys). A revoked key fails at the next request: keys are
 looked up on every call, never cached. Bad keys count against the caller's
 address (limits.py), so guessing keys is rate limited.
+
+A request without an `Authorization` header may instead carry a studio
+session (a signed-in member of staff, service/studio): the user's
+institution scopes it and their role gives the scope (viewer: read,
+editor: write, admin: admin). A session cannot be sent by a script on
+another site without the page's CSRF token, so every non-GET request
+authenticated by session must carry it in `X-CSRFToken`.
 """
 
 from __future__ import annotations
@@ -16,21 +23,31 @@ import functools
 
 from flask import g
 from flask import request
+from flask import session
 
 from service.api.limits import check_auth_failures
 from service.api.limits import record_auth_failure
 from service.db import get_db
 from service.db.queries import SCOPES
 from service.db.queries import key_for_raw
+from service.db.users import ROLE_SCOPE
+from service.db.users import user_for_session
 from service.errors import Forbidden
 from service.errors import Unauthorized
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+class CsrfRefused(Forbidden):
+    code = "csrf_failed"
+
+
 def _authenticate(needed: str | None) -> None:
     check_auth_failures()
     header = request.headers.get("Authorization", "")
+    if not header and session.get("uid") is not None:
+        _authenticate_session(needed)
+        return
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         record_auth_failure()
@@ -47,6 +64,29 @@ def _authenticate(needed: str | None) -> None:
     g.api_key = key
     g.institution = key.institution
     db.commit()  # last_used_at
+
+
+def _authenticate_session(needed: str | None) -> None:
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+
+    db = get_db()
+    user = user_for_session(db, session.get("uid"), session.get("stamp"))
+    if user is None:
+        session.clear()
+        raise Unauthorized("auth: your studio session has ended; sign in again")
+    if request.method not in READ_METHODS:
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError:
+            raise CsrfRefused("auth: the request lacks the page's CSRF token (X-CSRFToken); reload the page") from None
+    scope = ROLE_SCOPE[user.role]
+    needed = needed or ("read" if request.method in READ_METHODS else "write")
+    if SCOPES.index(scope) < SCOPES.index(needed):
+        raise Forbidden(f"auth: your role {user.role!r} may not do this; it needs {needed!r}", needed=needed)
+    g.api_key = None
+    g.user = user
+    g.institution = user.institution
 
 
 def require_key(view):

@@ -8,7 +8,8 @@ storage (in memory for the embedded mode, Redis at scale) and `apply_route_limit
 gives every route its class of limit by path, so routes added later are
 covered too:
 
-- `/api/v1/...` per API key: reads (GET, HEAD), writes, uploads (POST /api/v1/artefacts);
+- `/api/v1/...` per API key: reads (GET, HEAD), writes, uploads (POST /api/v1/artefacts),
+  resumable upload parts (PUT /api/v1/uploads/<id>/parts/<n>: hundreds per scan, so their own budget);
 - `/b/` beacons and `/s/`, `/qr/`, `/oembed`, the exports and `/verify` per client address;
 - requests with a bad key, per client address (`check_auth_failures`, `record_auth_failure`).
 
@@ -38,6 +39,7 @@ from service.errors import QueueFull
 log = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/api/v1/artefacts"
+PARTS_PREFIX = "/api/v1/uploads/"
 # anonymous routes that do work per request: short links, QR rendering, oEmbed, exports built from the
 # database (IIIF, EDM, Voyager) and /verify, which reads an uploaded file
 PUBLIC_PREFIXES = ("/s/", "/qr/", "/oembed", "/iiif/", "/edm/", "/voyager/", "/verify")
@@ -80,12 +82,22 @@ def _is_upload() -> bool:
     return request.method == "POST" and request.path.rstrip("/") == UPLOAD_PATH
 
 
+def _is_part() -> bool:
+    return request.method == "PUT" and request.path.startswith(PARTS_PREFIX) and "/parts/" in request.path
+
+
+def _is_upload_or_part() -> bool:
+    return _is_upload() or _is_part()
+
+
 _API_READ = limiter.shared_limit(_setting("ratelimit_api_read"), scope="api-read", key_func=api_identity,
                                  methods=list(READ_METHODS))
 _API_WRITE = limiter.shared_limit(_setting("ratelimit_api_write"), scope="api-write", key_func=api_identity,
-                                  methods=["POST", "PUT", "PATCH", "DELETE"], exempt_when=_is_upload)
+                                  methods=["POST", "PUT", "PATCH", "DELETE"], exempt_when=_is_upload_or_part)
 _API_UPLOAD = limiter.shared_limit(_setting("ratelimit_api_upload"), scope="api-upload", key_func=api_identity,
                                    methods=["POST"], exempt_when=lambda: not _is_upload())
+_API_PARTS = limiter.shared_limit(_setting("ratelimit_api_parts"), scope="api-parts", key_func=api_identity,
+                                  methods=["PUT"], exempt_when=lambda: not _is_part())
 _PUBLIC = limiter.shared_limit(_setting("ratelimit_public"), scope="public", key_func=client_address)
 _BEACON = limiter.shared_limit(_setting("ratelimit_beacon"), scope="beacon", key_func=client_address)
 
@@ -93,7 +105,7 @@ _BEACON = limiter.shared_limit(_setting("ratelimit_beacon"), scope="beacon", key
 def classify(path: str) -> tuple[str, ...]:
     """The limit classes of a URL rule, by its path."""
     if path.startswith("/api/v1/") or path == "/api/v1":
-        return ("api-read", "api-write", "api-upload")
+        return ("api-read", "api-write", "api-upload", "api-parts")
     if path.startswith(BEACON_PREFIX):
         return ("beacon",)
     if path.startswith(PUBLIC_PREFIXES):
@@ -101,7 +113,7 @@ def classify(path: str) -> tuple[str, ...]:
     return ()
 
 
-_DECORATORS = {"api-read": _API_READ, "api-write": _API_WRITE, "api-upload": _API_UPLOAD,
+_DECORATORS = {"api-read": _API_READ, "api-write": _API_WRITE, "api-upload": _API_UPLOAD, "api-parts": _API_PARTS,
                "public": _PUBLIC, "beacon": _BEACON}
 
 

@@ -39,6 +39,7 @@ class Operation:
     description: str = ""
     headers: dict[int, dict] = field(default_factory=dict)
     encoding: dict = field(default_factory=dict)  # multipart parts' content types
+    more_bodies: dict[str, type[BaseModel]] = field(default_factory=dict)  # other accepted content types
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -66,7 +67,7 @@ def operation(endpoint: str, **spec) -> None:
 def _models() -> list[type[BaseModel]]:
     seen: list[type[BaseModel]] = [ErrorBody]
     for op in OPERATIONS.values():
-        for model in [op.body, op.query, *(m for m, _ in op.responses.values())]:
+        for model in [op.body, op.query, *op.more_bodies.values(), *(m for m, _ in op.responses.values())]:
             if model is not None and model not in seen:
                 seen.append(model)
     return seen
@@ -141,7 +142,10 @@ def build(app: Flask) -> dict:
                 media: dict = {"schema": {"$ref": REF.format(model=op.body.__name__)}}
                 if op.encoding:
                     media["encoding"] = op.encoding
-                entry["requestBody"] = {"required": True, "content": {op.body_type: media}}
+                content = {op.body_type: media}
+                for media_type, model in op.more_bodies.items():
+                    content[media_type] = {"schema": {"$ref": REF.format(model=model.__name__)}}
+                entry["requestBody"] = {"required": True, "content": content}
             paths.setdefault(path, {})[method.lower()] = entry
     return {
         "openapi": "3.1.0",

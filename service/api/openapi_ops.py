@@ -20,11 +20,14 @@ operation("docs.openapi_json", summary="This OpenAPI document", tag="meta", scop
 operation(
     "artefacts.create_artefact", summary="Upload a scan or photo set with its catalogue metadata", tag="artefacts",
     scope="write", body=s.UploadForm, body_type="multipart/form-data",
-    encoding={"metadata": {"contentType": "application/json"}},
+    encoding={"metadata": {"contentType": "application/json"}}, more_bodies={JSON: s.ArtefactFromUploads},
     description="Processing starts in the background; follow `job_url`. Uploading the same files again is "
-                "idempotent: the earlier artefact comes back with `duplicate: true` and 200.",
+                "idempotent: the earlier artefact comes back with `duplicate: true` and 200. Large scans: send "
+                "them as resumable uploads first (docs/uploads.md), then a JSON body with their `upload_ids`.",
     responses={202: (s.UploadAccepted, "Stored and queued."), 200: (s.UploadAccepted, "The same files were "
                "uploaded before; nothing new was queued."), 403: (s.ErrorBody, "Storage quota exceeded."),
+               404: (s.ErrorBody, "An upload id is not one of this institution's."),
+               409: (s.ErrorBody, "An upload is not complete or was already used."),
                413: (s.ErrorBody, "Larger than the upload limit."), 415: (s.ErrorBody, "Unsupported format."),
                422: (s.ErrorBody, "The files or the metadata cannot be used.")},
 )
@@ -90,3 +93,32 @@ operation("GET /api/v1/artefacts/{artefact_id}/stats", summary="Daily views, loa
           responses={200: (s.ArtefactStats, "One entry per day."), 404: (s.ErrorBody, "No such artefact.")})
 operation("GET /api/v1/stats", summary="Daily counts over all the institution's artefacts", tag="stats",
           query=s.StatsQuery, responses={200: (s.Stats, "One entry per day.")})
+
+# resumable uploads (docs/uploads.md)
+_UPLOAD_404 = (s.ErrorBody, "No such upload in this institution.")
+operation("uploads.create_upload", summary="Start a resumable upload of one file", tag="uploads", scope="write",
+          body=s.UploadCreate, description="Answers how to cut the file (`part_size`, `parts_total`) and where parts "
+          "go (`mode`). Unfinished uploads expire after HERITAGE_AR_UPLOAD_EXPIRE_HOURS.",
+          responses={201: (s.UploadState, "The open upload."), 403: (s.ErrorBody, "Storage quota exceeded."),
+                     413: (s.ErrorBody, "Larger than the upload limit.")})
+operation("uploads.get_upload", summary="A resumable upload and the parts received so far", tag="uploads",
+          responses={200: (s.UploadState, "The upload; resume by sending the parts not listed."), 404: _UPLOAD_404})
+operation("uploads.put_part", summary="Send one part (local storage)", tag="uploads", scope="write",
+          body=s.PartBody, body_type="application/octet-stream",
+          description="Exactly `part_size` bytes (the last part: the rest), with Content-Length. Sending a part again "
+                      "replaces it.",
+          responses={200: (s.UploadPartInfo, "Stored."), 404: _UPLOAD_404,
+                     409: (s.ErrorBody, "The upload is not open, or its parts go to S3.")})
+operation("uploads.presign", summary="Presigned URLs to PUT parts straight to the bucket (S3 storage)",
+          tag="uploads", scope="write", body=s.PresignRequest,
+          description="PUT each part's bytes to its URL (no other headers needed) and keep the ETag header of the answer.",
+          responses={200: (s.PresignAnswer, "One URL per part number."), 404: _UPLOAD_404,
+                     409: (s.ErrorBody, "The upload is not open, or its parts go to the app.")})
+operation("uploads.complete", summary="Finish a resumable upload", tag="uploads", scope="write",
+          body=s.UploadComplete, description="Checks every part and the total size, then hashes the file. "
+          "S3 storage: send the parts' ETags. Completing twice is harmless.",
+          responses={200: (s.UploadDone, "Complete; name it in `upload_ids` when creating the artefact."),
+                     404: _UPLOAD_404, 409: (s.ErrorBody, "Parts are missing, or the upload is not open.")})
+operation("uploads.delete_upload", summary="Abort a resumable upload and free its space", tag="uploads",
+          scope="write", responses={204: (None, "Aborted."), 404: _UPLOAD_404,
+                                    409: (s.ErrorBody, "It was used for an artefact already.")})

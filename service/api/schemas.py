@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
+from pydantic import RootModel
 
 from service.pipeline.constants import UNITS
 from service.pipeline.metadata import CATEGORIES
@@ -349,3 +350,69 @@ class NoteList(BaseModel):
 
 class NoteOrder(BaseModel):
     order: list[str] = Field(description="Every note's id once, in the new reading order.")
+
+
+# resumable uploads (docs/uploads.md)
+
+class UploadCreate(BaseModel):
+    filename: str = Field(min_length=1, max_length=1000, description="The file's name; only its basename is kept.")
+    size: int = Field(ge=1, le=2**50, description="Bytes; at most HERITAGE_AR_MAX_UPLOAD_MB.")
+    content_type: str | None = Field(default=None, max_length=200)
+
+
+class UploadPartInfo(BaseModel):
+    number: int = Field(ge=1)
+    size: int = Field(ge=0)
+    etag: str
+
+
+class UploadState(BaseModel):
+    id: str
+    filename: str
+    size: int
+    mode: Literal["local", "s3"] = Field(description="local: PUT parts to the app; s3: PUT them to presigned URLs.")
+    part_size: int = Field(description="Bytes per part; the last part holds the rest.")
+    parts_total: int
+    parts: list[UploadPartInfo] = Field(description="Parts received so far: send the others to resume.")
+    state: Literal["open", "complete", "consuming", "consumed", "expired"]
+    expires_at: str
+    created_at: str
+    content_type: str | None = None
+    sha256: str | None = None
+    artefact_id: str | None = Field(default=None, description="The artefact made from it, once used.")
+
+
+class PartBody(RootModel[bytes]):
+    """The part's bytes, exactly `part_size` of them (the last part: the rest)."""
+
+
+class PresignRequest(BaseModel):
+    numbers: list[Annotated[int, Field(ge=1, le=10_000)]] = Field(min_length=1, max_length=100)
+
+
+class PresignAnswer(BaseModel):
+    urls: dict[str, str] = Field(description="Part number -> presigned PUT URL in the bucket.")
+
+
+class PartRef(BaseModel):
+    number: int = Field(ge=1, le=10_000)
+    etag: str = Field(max_length=100)
+
+
+class UploadComplete(BaseModel):
+    parts: list[PartRef] | None = Field(default=None, max_length=10_000,
+                                        description="S3 mode: each part's ETag as the bucket answered it.")
+
+
+class UploadDone(BaseModel):
+    id: str
+    state: Literal["complete"]
+    size: int
+    sha256: str | None = None
+
+
+class ArtefactFromUploads(BaseModel):
+    """JSON instead of multipart: finished resumable uploads (docs/uploads.md) and the catalogue metadata."""
+
+    upload_ids: list[str] = Field(min_length=1, max_length=2000)
+    metadata: Metadata

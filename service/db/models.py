@@ -3,7 +3,7 @@ models.py
 ---------
 
 Tables: institutions, API keys (hash only), artefacts with catalogue
-metadata, versions, derivatives, jobs and curators' annotations. Every artefact belongs to one
+metadata, versions, derivatives, jobs, curators' annotations and resumable uploads. Every artefact belongs to one
 institution and every API query filters on it.
 """
 
@@ -267,3 +267,73 @@ class DailyReferrer(Base):
     day: Mapped[dt.date] = mapped_column(Date)
     host: Mapped[str] = mapped_column(String(100))
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class User(Base):
+    """A member of a museum's staff who signs in to the studio; `role` is admin, editor or viewer."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower case
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10), default="editor")
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # None until the one-time link is used
+    # changes when the password is set or reset: sessions carrying an older stamp are signed out
+    session_stamp: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    institution: Mapped[Institution] = relationship()
+
+
+class SignInToken(Base):
+    """A one-time sign-in link (first sign-in or a password reset by an admin); only its hash is stored."""
+
+    __tablename__ = "sign_in_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Upload(Base):
+    """A resumable upload of one file (docs/uploads.md): open while parts arrive, complete, then consumed by an artefact.
+
+    `mode` says where the parts go: "local" (PUT to the app, written into one file at their offsets) or "s3"
+    (PUT by the browser straight to the bucket with presigned URLs, into the S3 multipart upload `s3_upload_id`).
+    """
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    mode: Mapped[str] = mapped_column(String(8))  # local | s3
+    part_size: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|complete|consuming|consumed|expired
+    key: Mapped[str | None] = mapped_column(String(500))  # s3: the object the parts become
+    s3_upload_id: Mapped[str | None] = mapped_column(String(1024))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    artefact_id: Mapped[str | None] = mapped_column(String(32))  # set when consumed
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class UploadPart(Base):
+    """One received part of a local-mode upload (s3 mode: copied from ListParts at completion)."""
+
+    __tablename__ = "upload_parts"
+
+    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    etag: Mapped[str] = mapped_column(String(100))

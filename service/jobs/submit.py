@@ -9,10 +9,12 @@ door into the service stores originals the same way.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -50,14 +52,18 @@ def content_hash(items: list[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
+@dataclass
+class Incoming:
+    """One file on its way to originals/: its name, size, sha256 and how to put it under an object key."""
+
+    name: str
+    bytes: int
+    sha256: str
+    place: Callable[[str], None]
+
+
 def submit(db: Session, store: Store, institution: Institution, files: list[tuple[str, Path]], metadata: dict) -> Submitted:
     """Store originals and queue processing; an identical earlier upload is returned instead.
-
-    The originals are copied to storage before the database write transaction
-    starts (SQLite has one writer: a slow copy must not hold every other
-    institution's API calls). Two identical uploads at the same moment both
-    copy, one wins the unique constraint on (institution, content hash) and
-    the other gets the winner as a duplicate and removes its own copies.
 
     Parameters
     ----------
@@ -69,7 +75,29 @@ def submit(db: Session, store: Store, institution: Institution, files: list[tupl
     files = [(name, path) for name, path in files if Path(path).stat().st_size > 0]
     if not files:
         raise MissingFile("upload: no file received (or only empty files); attach the scan as a `file` part")
-    digests = [(safe_name(name), sha256_of(path)) for name, path in files]
+    items = []
+    for name, path in files:
+        put = functools.partial(_put, store, path)
+        items.append(Incoming(name, Path(path).stat().st_size, sha256_of(path), put))
+    return submit_incoming(db, store, institution, items, metadata)
+
+
+def _put(store: Store, path: Path, key: str) -> None:
+    # never served (`/files/` serves derivatives only); a neutral type in case a bucket is misconfigured
+    store.put_file(key, path, content_type="application/octet-stream")
+
+
+def submit_incoming(db: Session, store: Store, institution: Institution, items: list[Incoming],
+                    metadata: dict) -> Submitted:
+    """Like `submit`, for files already hashed (finished resumable uploads, docs/uploads.md).
+
+    The originals are copied to storage before the database write transaction
+    starts (SQLite has one writer: a slow copy must not hold every other
+    institution's API calls). Two identical uploads at the same moment both
+    copy, one wins the unique constraint on (institution, content hash) and
+    the other gets the winner as a duplicate and removes its own copies.
+    """
+    digests = [(safe_name(item.name), item.sha256) for item in items]
     chash = content_hash(digests)
     with db.no_autoflush:
         existing = find_by_content(db, institution.id, chash)
@@ -77,11 +105,10 @@ def submit(db: Session, store: Store, institution: Institution, files: list[tupl
         return Submitted(existing, None, False)
     artefact_id = new_id()
     originals = []
-    for (name, path), (clean, digest) in zip(files, digests):
+    for item, (clean, digest) in zip(items, digests):
         key = original_key(artefact_id, digest, clean)
-        # never served (`/files/` serves derivatives only); a neutral type in case a bucket is misconfigured
-        store.put_file(key, path, content_type="application/octet-stream")
-        originals.append({"key": key, "name": clean, "bytes": Path(path).stat().st_size, "sha256": digest})
+        item.place(key)
+        originals.append({"key": key, "name": clean, "bytes": item.bytes, "sha256": digest})
     institution_id = institution.id
     try:
         artefact = Artefact(id=artefact_id, institution_id=institution_id, content_hash=chash, status="queued", extra={})

@@ -31,6 +31,11 @@ class Store(abc.ABC):
             tmp.flush()
             self.put_file(key, tmp.name, content_type=content_type)
 
+    def adopt_file(self, key: str, path: str | Path, *, content_type: str | None = None) -> None:
+        """Store a local file under `key` and remove it (a finished resumable upload becoming an original)."""
+        self.put_file(key, path, content_type=content_type)
+        Path(path).unlink(missing_ok=True)
+
     @abc.abstractmethod
     def open(self, key: str) -> BinaryIO:
         """A readable binary stream of the object; raise KeyError if missing."""

@@ -49,6 +49,15 @@ class DirStore(Store):
                 os.unlink(tmp)
             raise
 
+    def adopt_file(self, key: str, path: str | Path, *, content_type: str | None = None) -> None:
+        # a rename on the same file system: a 2 GB upload is not copied a second time
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(path, target)
+        except OSError:  # another file system (EXDEV): copy, then remove
+            super().adopt_file(key, path, content_type=content_type)
+
     def open(self, key: str) -> BinaryIO:
         try:
             return open(self.path(key), "rb")

@@ -96,7 +96,16 @@ class S3Store(Store):
                             "AllowedHeaders": ["*"],
                             "ExposeHeaders": ["Content-Length", "Content-Range", "ETag"],
                             "MaxAgeSeconds": 86400,
-                        }
+                        },
+                        # resumable uploads (docs/uploads.md): browsers PUT parts to presigned URLs and read
+                        # each part's ETag; a presigned URL is the credential, so any origin may use one
+                        {
+                            "AllowedMethods": ["PUT"],
+                            "AllowedOrigins": ["*"],
+                            "AllowedHeaders": ["*"],
+                            "ExposeHeaders": ["ETag"],
+                            "MaxAgeSeconds": 3600,
+                        },
                     ]
                 },
             )
@@ -130,6 +139,14 @@ class S3Store(Store):
                 raise KeyError(key) from None
             raise
         return Path(path)
+
+    def move(self, src: str, dst: str) -> None:
+        """Copy an object inside the bucket (multipart copy when large), then delete the source."""
+        self.ensure_bucket()
+        self.client.copy({"Bucket": self.bucket, "Key": src}, self.bucket, dst, Config=self.transfer,
+                         ExtraArgs={"ContentType": "application/octet-stream", "CacheControl": cache_control(dst),
+                                    "MetadataDirective": "REPLACE"})
+        self.delete(src)
 
     def head(self, key: str) -> dict:
         return self.client.head_object(Bucket=self.bucket, Key=key)

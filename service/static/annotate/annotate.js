@@ -1,6 +1,7 @@
 /* heritage-ar notes editor: click the model to pin a note, drag a point to move it, edit the text in
    vi and en, save the current view, reorder, delete. Everything goes through the API with the key the
-   curator types (kept in sessionStorage, sent only to our own origin). */
+   curator types (kept in sessionStorage, sent only to our own origin), or, opened from the studio by a
+   signed-in editor, with the studio session and its CSRF token (no key to type). */
 const body = document.body;
 const artefactId = body.dataset.artefact;
 const api = `/api/v1/artefacts/${encodeURIComponent(artefactId)}`;
@@ -9,12 +10,14 @@ const list = document.getElementById('notes');
 const status = document.getElementById('editor-status');
 const $ = (id) => document.getElementById(id);
 let key = sessionStorage.getItem('heritage-ar-key') || '';
+const csrf = body.dataset.csrf || '';
 let notes = [];
 
 async function call(method, path, payload) {
   const resp = await fetch(api + path, {
     method,
-    headers: { Authorization: `Bearer ${key}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) },
+    headers: { ...(key ? { Authorization: `Bearer ${key}` } : { 'X-CSRFToken': csrf }),
+               ...(payload ? { 'Content-Type': 'application/json' } : {}) },
     body: payload ? JSON.stringify(payload) : undefined,
   });
   if (resp.status === 204) return null;
@@ -42,7 +45,7 @@ async function open() {
     const art = await call('GET', '');
     const url = modelUrl(art);
     if (!url) { say('This artefact has no 3D model yet: wait until it is ready.'); return; }
-    sessionStorage.setItem('heritage-ar-key', key);
+    if (key) sessionStorage.setItem('heritage-ar-key', key);
     $('key-form').hidden = true;
     $('title').textContent = `Notes on ${(art.metadata.title || {}).en || (art.metadata.title || {}).vi || 'the model'}`;
     $('preview').href = art.links.share;
@@ -234,4 +237,4 @@ $('key-form').addEventListener('submit', (e) => {
   key = $('key').value.trim();
   open();
 });
-if (key) open();
+if (key || csrf) open();
