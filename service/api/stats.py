@@ -33,7 +33,7 @@ DEFAULT_DAYS = 30
 
 def _day(name: str, default: dt.date) -> dt.date:
     raw = request.args.get(name)
-    if not raw:
+    if raw is None:  # given but blank is a mistake, not "the default"
         return default
     try:
         return dt.date.fromisoformat(raw)

@@ -84,6 +84,8 @@ def _context() -> dict:
     from service.studio.session import can
     from service.studio.session import load_user
 
+    if "t" not in g:  # a render outside a studio request (a page published from a job or a test context)
+        return {}
     return {"t": g.t, "lang": g.lang, "user": load_user(), "can": can, "kinds": TEXT[g.lang]["kinds"],
             "title_of": _title_of, "size_of": _size_of, "stages": stage_names(g.lang)}
 
