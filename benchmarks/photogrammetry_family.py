@@ -19,7 +19,8 @@ some camera sees (truth.visible_samples):
 - `acc / comp / chamfer`: the final mesh after the best rigid alignment (yaw
   search + ICP): accuracy = mean distance result -> truth, completeness =
   truth -> result, Chamfer = their mean;
-- `wide %`: the final mesh's horizontal extent against the truth's.
+- `scale %`: the size the declared height gave, against the truth: the placed
+  cameras (manifest, model metres) fitted onto the true ones by a similarity.
 
 Prints a table, appends the rows to benchmarks/out/family-<label>.json and
 draws benchmarks/out/family.png (Chamfer per object, every label found) and
@@ -41,7 +42,7 @@ OUT = REPO / "benchmarks" / "out"
 RINGS = [(15, 16), (50, 12)]
 
 CASE = r"""
-import json, re, resource, sys, tempfile, time
+import json, pickle, re, resource, sys, tempfile, time
 from pathlib import Path
 import numpy as np, trimesh
 sys.path.insert(0, {repo!r})
@@ -49,8 +50,7 @@ from service.pipeline.flows import photogrammetry as flow
 from service.pipeline.flows import process
 from service.pipeline.photogrammetry.fuse import depth_points
 from tests.pipeline.photogrammetry import synth
-from tests.pipeline.photogrammetry.truth import align, visible_samples
-from scipy.spatial import cKDTree
+from tests.pipeline.photogrammetry.truth import align, camera_similarity, scale_error, surface_scores, visible_samples
 name, out, rings, size, opts = {name!r}, Path({out!r}), {rings!r}, tuple({size!r}), {opts!r}
 caught = {{}}
 def spy(fn, key):
@@ -73,41 +73,39 @@ rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 diag = float(np.linalg.norm(truth.extents))
 eyes = synth.camera_eyes(truth, rings, size)
 tp, _ = visible_samples(truth, eyes, 30000)
-tree = cKDTree(tp)
-pct = lambda d: round(100 * float(np.mean(d)) / diag, 3)
-# SfM frame -> truth: the similarity taking the recovered camera centres onto the true ones
 sparse = caught["sparse"]
 idx = [int(re.search(r"(\d+)", v.name).group(1)) for v in sparse.views]
-S = trimesh.registration.procrustes(np.array([v.centre for v in sparse.views]), eyes[idx],
-                                    reflection=False, scale=True, return_cost=False)
+S = camera_similarity(np.array([v.centre for v in sparse.views]), eyes[idx])
 place = lambda p: trimesh.transform_points(np.asarray(p, float), S)
 row = {{"object": name, "photos": len(eyes), "placed": len(sparse.views), "size": list(size), "options": opts,
         "wall": round(wall, 1), "rss_mb": round(rss), "seconds": body["photogrammetry"]["seconds"],
         "dense_method": body["photogrammetry"]["dense"]["method"]}}
-row["sparse"] = pct(tree.query(place(sparse.points))[0])
-dense = place(depth_points(list(caught["maps"].values()), sample=100_000))
-row["dense_acc"] = pct(tree.query(dense)[0])
-row["dense_comp"] = pct(cKDTree(dense).query(tp)[0])
-fused = place(caught["fused"].sample(30000))
-row["fused_acc"], row["fused_comp"] = pct(tree.query(fused)[0]), pct(cKDTree(fused).query(tp)[0])
+row["sparse"] = surface_scores(place(sparse.points), tp, diag)["acc"]
+dense = surface_scores(place(depth_points(list(caught["maps"].values()), sample=100_000)), tp, diag)
+row["dense_acc"], row["dense_comp"] = dense["acc"], dense["comp"]
+fused = surface_scores(place(caught["fused"].sample(30000)), tp, diag)
+row["fused_acc"], row["fused_comp"] = fused["acc"], fused["comp"]
 mesh = trimesh.load(out / "result" / "master.glb", force="mesh")
 rp = mesh.sample(30000)
 T = align(rp, tp)
 rp = trimesh.transform_points(rp, T)
-row["acc"], row["comp"] = pct(tree.query(rp)[0]), pct(cKDTree(rp).query(tp)[0])
-row["chamfer"] = round((row["acc"] + row["comp"]) / 2, 3)
-row["wide"] = round(100 * (np.ptp(rp[:, [0, 2]], axis=0) / truth.extents[[0, 2]]).mean() - 100, 2)
+row.update(surface_scores(rp, tp, diag))
+# the scale the declared height gave: the placed cameras (model metres) against the true ones
+row["scale_err"] = round(100 * scale_error(body["photogrammetry"]["cameras"], eyes), 2)
 row["height_err"] = round(100 * abs(mesh.extents[1] / truth.extents[1] - 1), 2)
 mesh.apply_transform(T)
 mesh.export(out / "aligned.ply")
+if {keep!r}:  # the stages' inputs, to try fusion and closure variants without SfM and stereo
+    with open(out / "stages.pkl", "wb") as f:
+        pickle.dump({{"sparse": sparse, "maps": caught["maps"], "S": S, "opts": body["recipe"][0]["options"]}}, f)
 print("RESULT " + json.dumps(row))
 """
 
 
-def run_object(name: str, *, size: tuple[int, int], rings: list, opts: dict) -> dict:
+def run_object(name: str, *, size: tuple[int, int], rings: list, opts: dict, keep: bool = False) -> dict:
     out = OUT / f"family-{name}"
     out.mkdir(parents=True, exist_ok=True)
-    code = CASE.format(repo=str(REPO), name=name, out=str(out), rings=rings, size=list(size), opts=opts)
+    code = CASE.format(repo=str(REPO), name=name, out=str(out), rings=rings, size=list(size), opts=opts, keep=keep)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)
     line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
     if proc.returncode or not line:
@@ -118,9 +116,10 @@ def run_object(name: str, *, size: tuple[int, int], rings: list, opts: dict) -> 
     return row
 
 
-def picture(name: str, aligned: Path, dst: Path, *, rings: list, height: int = 300) -> None:
-    """Truth (left) and the aligned result (right), grey-shaded by their normals, seen from
-    halfway between two ring photos and 32 degrees up: an angle no photo was taken from."""
+def picture(name: str, aligned: Path | list[Path], dst: Path, *, rings: list, height: int = 300) -> None:
+    """Truth (left) and the aligned result(s) (right; e.g. before and after a change), grey-shaded
+    by their normals, seen from halfway between two ring photos and 32 degrees up: an angle no
+    photo was taken from."""
     import numpy as np
     import trimesh
     from PIL import Image
@@ -128,12 +127,13 @@ def picture(name: str, aligned: Path, dst: Path, *, rings: list, height: int = 3
     from tests.pipeline.photogrammetry import synth
 
     truth = synth.FAMILY[name]()
-    result = trimesh.load(aligned, force="mesh")
+    results = [trimesh.load(p, force="mesh") for p in (aligned if isinstance(aligned, list) else [aligned])]
     size = (round(height * 4 / 3), height)
     centre, distance = synth._placement(truth, size, 32)
-    pose = synth.ring_cameras(centre, distance, [(32, 1)], phase=np.pi / rings[0][1])[0]
+    # a little farther than the photos, so the whole object shows with a margin
+    pose = synth.ring_cameras(centre, 1.1 * distance, [(32, 1)], phase=np.pi / rings[0][1])[0]
     focal = 32 * np.hypot(*size) / 43.267
-    tiles = [_shaded(m, pose, size, focal) for m in (truth, result)]
+    tiles = [_shaded(m, pose, size, focal) for m in (truth, *results)]
     Image.fromarray(np.concatenate(tiles, 1)).save(dst, optimize=True)
 
 
@@ -154,7 +154,7 @@ def _shaded(mesh, pose, size, focal):
     return np.repeat(img.reshape(h, w, 1), 3, axis=2).astype(np.uint8)
 
 
-COLUMNS = ("sparse", "dense_acc", "dense_comp", "fused_acc", "fused_comp", "acc", "comp", "chamfer", "wide")
+COLUMNS = ("sparse", "dense_acc", "dense_comp", "fused_acc", "fused_comp", "acc", "comp", "chamfer", "scale_err")
 
 
 def table(rows: list[dict]) -> str:
@@ -176,7 +176,8 @@ def plot() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = {p.stem[len("family-"):]: json.loads(p.read_text()) for p in sorted(OUT.glob("family-*.json"))}
+    files = sorted(OUT.glob("family-*.json"), key=lambda p: (p.stem != "family-before", p.stem))
+    runs = {p.stem[len("family-"):]: json.loads(p.read_text()) for p in files}
     objects = sorted({r["object"] for rows in runs.values() for r in rows if "chamfer" in r})
     fig, ax = plt.subplots(figsize=(8, 3.2))
     width = 0.8 / max(1, len(runs))
@@ -200,6 +201,7 @@ def main() -> None:
     ap.add_argument("--label", default="run")
     ap.add_argument("--size", default="800x600", help="photo size, WxH")
     ap.add_argument("--rings", default="15:16,50:12", help="elevation:count,...")
+    ap.add_argument("--keep", action="store_true", help="pickle SfM and the depth maps to out/family-<object>/")
     ap.add_argument("--option", action="append", default=[], help="flow option key=value (numbers parsed)")
     args = ap.parse_args()
     size = tuple(int(x) for x in args.size.split("x"))
@@ -212,7 +214,7 @@ def main() -> None:
     store = OUT / f"family-{args.label}.json"
     rows = []
     for name in args.objects:
-        rows.append(run_object(name, size=size, rings=rings, opts=opts))
+        rows.append(run_object(name, size=size, rings=rings, opts=opts, keep=args.keep))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
         kept = json.loads(store.read_text()) if store.exists() else []
         store.write_text(json.dumps(kept + rows[-1:], indent=1))
