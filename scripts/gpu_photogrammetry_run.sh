@@ -7,7 +7,7 @@
 #   CPU_TOO=1 scripts/gpu_photogrammetry_run.sh       # also the CPU plane sweep on the same machine
 #   OBJECTS="lobed_vase box" scripts/gpu_photogrammetry_run.sh
 #
-# Needs: the project's environment with the extra (`HERITAGE_AR_GPU=1 scripts/setup.sh`, or on a machine
+# Needs: the project's environment with the extra (`WITH_GPU=1 scripts/setup.sh`, or on a machine
 # without a registry: the wheels pip-installed with --no-index, pycolmap-cuda12 after pycolmap), an NVIDIA
 # driver (nvidia-smi). Writes benchmarks/out/family-gpu.json (and family-cpu-here.json), the table, the
 # plot benchmarks/out/family.png and the per-object pictures; with OUT set (the device tool), copies
@@ -31,7 +31,7 @@ report = gpu_report()
 print("gpu run:", json.dumps(report))
 if not cuda_available():
     sys.exit("gpu run: pycolmap here cannot run PatchMatch (has_cuda %s, %d devices); install the gpu extra "
-             "(HERITAGE_AR_GPU=1 scripts/setup.sh) on a machine with an NVIDIA driver" % (report["has_cuda"], report["devices"]))
+             "(WITH_GPU=1 scripts/setup.sh) on a machine with an NVIDIA driver" % (report["has_cuda"], report["devices"]))
 EOF
 
 rm -f benchmarks/out/family-gpu.json benchmarks/out/family-cpu-here.json

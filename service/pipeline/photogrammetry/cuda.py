@@ -17,7 +17,7 @@ the same for builds that do not (it is run by the package's `__init__`, before
 any stage imports pycolmap). The driver (`libcuda.so.1`) comes with the GPU's
 machine, not from a wheel; without it `get_num_cuda_devices()` is 0.
 Both distributions install the module `pycolmap`: the extra's install
-(scripts/setup.sh with HERITAGE_AR_GPU=1) reinstalls pycolmap-cuda12 last so
+(scripts/setup.sh with WITH_GPU=1) reinstalls pycolmap-cuda12 last so
 its core is the one on disk.
 """
 
