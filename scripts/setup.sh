@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything heritage-ar needs on a fresh Debian machine; safe to rerun (skips what is there).
 #   scripts/setup.sh          runtime + test dependencies
+#   WITH_GPU=1 scripts/setup.sh   also the GPU extra (CUDA pycolmap for PatchMatch stereo)
 # Environment: VENV (default .venv) picks the Python virtual environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # dependencies (pydantic, requests) are in the test extra
   "$VENV/bin/pip" install -q --no-deps iiif-prezi3==3.1.1
   touch "$stamp"
+fi
+# the GPU extra (issue 16) on a server with an NVIDIA GPU: pycolmap-cuda12 replaces the CPU build's files
+if [ "${WITH_GPU:-0}" = 1 ] && ! "$VENV/bin/python" -c "import pycolmap, sys; sys.exit(not pycolmap.has_cuda)" 2>/dev/null; then
+  "$VENV/bin/pip" install -q -e ".[gpu]"
+  "$VENV/bin/pip" install -q --force-reinstall --no-deps "$(grep -o 'pycolmap-cuda12==[0-9.]*' pyproject.toml)"
 fi
 
 # node: validators, the vendored viewer, benchmark peers (pinned in package-lock.json)

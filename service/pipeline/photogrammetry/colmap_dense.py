@@ -35,8 +35,21 @@ METHODS = ("auto", "plane-sweep", "colmap-cuda")
 
 
 def cuda_available() -> bool:
-    """True when this pycolmap build can run PatchMatch stereo on a GPU."""
-    return bool(getattr(pycolmap, "has_cuda", False))
+    """True when this pycolmap build has CUDA and sees a GPU: PatchMatch stereo can run.
+
+    The CUDA build (`pycolmap-cuda12`, the `gpu` extra) on a machine without a
+    GPU or driver has `has_cuda` but no device; that server takes the CPU path.
+    """
+    if not getattr(pycolmap, "has_cuda", False):
+        return False
+    count = getattr(pycolmap, "get_num_cuda_devices", None)
+    if count is None:  # an older build that cannot say: trust has_cuda
+        return True
+    try:
+        return int(count()) > 0
+    except RuntimeError:  # no driver: the CUDA runtime cannot start
+        log.warning("colmap_dense: pycolmap has CUDA but cannot count devices", exc_info=True)
+        return False
 
 
 def choose_method(requested: str = "auto") -> str:
@@ -53,7 +66,8 @@ def choose_method(requested: str = "auto") -> str:
     if requested == "colmap-cuda" and not cuda_available():
         raise BadRequest(
             "photogrammetry: dense_method 'colmap-cuda' needs pycolmap built with CUDA and a GPU; "
-            "this server has neither, use 'auto' or 'plane-sweep'"
+            "this server lacks one or both (install heritage-ar[gpu] on a GPU server), "
+            "use 'auto' or 'plane-sweep'"
         )
     return requested
 

@@ -57,6 +57,94 @@ def vase(height: float = 0.16) -> trimesh.Trimesh:
     return trimesh.creation.revolve(profile, sections=96).apply_transform(_z_to_y())
 
 
+def lobed_vase(height: float = 0.30, lobes: int = 3, depth: float = 0.2) -> trimesh.Trimesh:
+    """A closed vase whose cross-section has `lobes` lobes with concave valleys between them.
+
+    The section is r(theta) = r(y) (1 + depth cos(lobes theta)); its valleys are
+    concave where depth > 1 / (lobes^2 + 1) (0.1 for three lobes), so 0.2 gives
+    valleys a convex closure or a fused band would fill.
+    """
+    y = np.linspace(0.0, 1.0, 60)
+    r = height * (0.16 + 0.07 * np.sin(y * np.pi * 1.2) - 0.035 * y)
+    theta = np.linspace(0.0, 2 * np.pi, 144, endpoint=False)
+    section = 1 + depth * np.cos(lobes * theta)
+    return _lathe(y * height, r[:, None] * section[None, :], theta)
+
+
+def fluted_vase(height: float = 0.24, flutes: int = 12) -> trimesh.Trimesh:
+    """A closed column-like vase with `flutes` rounded grooves (concave) around it."""
+    y = np.linspace(0.0, 1.0, 50)
+    r = height * (0.2 + 0.06 * np.sin(y * np.pi) - 0.04 * y)
+    theta = np.linspace(0.0, 2 * np.pi, 240, endpoint=False)
+    # |cos| grooves: the flute bottoms are concave, the ridges between them sharp
+    section = 1 - 0.06 * np.abs(np.cos(flutes / 2 * theta))
+    return _lathe(y * height, r[:, None] * section[None, :], theta)
+
+
+def figurine(height: float = 0.25) -> trimesh.Trimesh:
+    """A figurine-like shape on a round base: body, head, a thin arm that loops back into
+    the body (a hole through the shape) and a thin raised arm.
+
+    Parts overlap rather than being joined by booleans; ray casting and the
+    visible-surface sampling in truth.py only see the outer surface.
+    """
+    s = height / 0.25
+    base = trimesh.creation.cylinder(radius=0.055 * s, height=0.02 * s, sections=64)
+    base.apply_transform(_z_to_y()).apply_translation([0, 0.01 * s, 0])
+    body = trimesh.creation.icosphere(subdivisions=4, radius=1.0)
+    body.apply_scale([0.045 * s, 0.08 * s, 0.035 * s]).apply_translation([0, 0.1 * s, 0])
+    head = trimesh.creation.icosphere(subdivisions=4, radius=0.03 * s).apply_translation([0, 0.205 * s, 0])
+    neck = trimesh.creation.cylinder(radius=0.014 * s, height=0.05 * s, sections=32)
+    neck.apply_transform(_z_to_y()).apply_translation([0, 0.17 * s, 0])
+    # a handle: a 9 mm thick ring standing in the x-y plane, half sunk in the body's side,
+    # so the photos from the front and back look through the hole it leaves
+    handle = trimesh.creation.torus(
+        major_radius=0.035 * s, minor_radius=0.0045 * s, major_sections=64, minor_sections=16
+    )
+    handle.apply_translation([0.045 * s, 0.11 * s, 0])
+    # a raised arm on the other side: a thin cylinder from the shoulder, up and out
+    arm = trimesh.creation.cylinder(radius=0.006 * s, height=0.09 * s, sections=24)
+    arm.apply_transform(_z_to_y())
+    arm.apply_transform(trimesh.transformations.rotation_matrix(np.radians(-35), [0, 0, 1]))
+    arm.apply_translation([-0.055 * s, 0.17 * s, 0])
+    return trimesh.util.concatenate([base, body, head, neck, handle, arm])
+
+
+def box(size: tuple[float, float, float] = (0.20, 0.12, 0.15)) -> trimesh.Trimesh:
+    """A flat-bottomed box with sharp edges (w, h, d metres), standing on y = 0."""
+    mesh = trimesh.creation.box(extents=size)
+    return mesh.apply_translation([0, size[1] / 2, 0])
+
+
+# the family the issue 16 tests and benchmark run: name -> truth mesh maker
+FAMILY = {
+    "bowl": bowl,
+    "lobed_vase": lobed_vase,
+    "fluted_vase": fluted_vase,
+    "figurine": figurine,
+    "box": box,
+}
+
+
+def _lathe(ys: np.ndarray, radii: np.ndarray, theta: np.ndarray) -> trimesh.Trimesh:
+    """A closed solid of (m,) heights and (m, k) radii at (k,) angles about +Y, capped flat."""
+    m, k = radii.shape
+    x = radii * np.sin(theta)[None, :]
+    z = radii * np.cos(theta)[None, :]
+    y = np.broadcast_to(ys[:, None], (m, k))
+    verts = np.concatenate([np.stack([x, y, z], -1).reshape(-1, 3), [[0, ys[0], 0], [0, ys[-1], 0]]])
+    i, j = np.meshgrid(np.arange(m - 1), np.arange(k), indexing="ij")
+    a, b = i * k + j, i * k + (j + 1) % k
+    c, d = a + k, b + k
+    side = np.concatenate([np.stack([a, b, c], -1), np.stack([b, d, c], -1)]).reshape(-1, 3)
+    ring = np.arange(k)
+    bottom = np.stack([np.full(k, m * k), (ring + 1) % k, ring], 1)
+    top = np.stack([np.full(k, m * k + 1), (m - 1) * k + ring, (m - 1) * k + (ring + 1) % k], 1)
+    mesh = trimesh.Trimesh(verts, np.concatenate([side, bottom, top]), process=True)
+    mesh.fix_normals()
+    return mesh
+
+
 def _z_to_y() -> np.ndarray:
     # revolve() spins around +Z; our objects stand on +Y
     return trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0])
@@ -132,6 +220,21 @@ def render(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ray-cast one view: (h, w, 3) uint8 image and (h, w) bool object mask."""
     w, h = size
+    rays, hit = cast(mesh, pose, size, focal)
+    t = hit["t_hit"].numpy()
+    ok = np.isfinite(t)
+    img = np.tile(BACKDROP, (len(rays), 1))
+    pts = rays[ok, :3] + rays[ok, 3:] * t[ok, None]
+    nrm = mesh.face_normals[hit["primitive_ids"].numpy()[ok]]
+    img[ok] = truth_colour(pts, nrm)
+    img = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8).reshape(h, w, 3)
+    return img, ok.reshape(h, w)
+
+
+def cast(mesh: trimesh.Trimesh, pose: np.ndarray, size: tuple[int, int], focal: float) -> tuple[np.ndarray, dict]:
+    """(w * h, 6) float32 pixel rays (origin, unit direction) of a pinhole camera at `pose`
+    (camera to world, OpenCV axes) and open3d's hits of them on `mesh`."""
+    w, h = size
     scene = o3d.t.geometry.RaycastingScene()
     scene.add_triangles(
         o3d.core.Tensor(mesh.vertices.astype(np.float32)),
@@ -142,15 +245,7 @@ def render(
     d = d @ pose[:3, :3].T
     d /= np.linalg.norm(d, axis=1, keepdims=True)
     rays = np.concatenate([np.broadcast_to(pose[:3, 3], d.shape), d], 1).astype(np.float32)
-    hit = scene.cast_rays(o3d.core.Tensor(rays))
-    t = hit["t_hit"].numpy()
-    ok = np.isfinite(t)
-    img = np.tile(BACKDROP, (len(d), 1))
-    pts = rays[ok, :3] + rays[ok, 3:] * t[ok, None]
-    nrm = mesh.face_normals[hit["primitive_ids"].numpy()[ok]]
-    img[ok] = truth_colour(pts, nrm)
-    img = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8).reshape(h, w, 3)
-    return img, ok.reshape(h, w)
+    return rays, scene.cast_rays(o3d.core.Tensor(rays))
 
 
 def write_photo_set(
@@ -198,7 +293,28 @@ def camera_eyes(
 def _placement(
     mesh: trimesh.Trimesh, size: tuple[int, int], focal_35mm: int
 ) -> tuple[np.ndarray, float]:
+    """Centre and distance of the camera rings: close, but with the whole object in every frame.
+
+    The first guess (the bounding sphere at 0.85 of the frame) cut the ends of
+    tall objects off the photos (issue 16: a vase's base and rim in no photo,
+    so its height came out short and the declared height made it 5 % too wide);
+    a photographer frames the object, so the distance grows until no vertex
+    falls within 2 % of the frame's edge from any height up to 70 degrees.
+    """
     focal = focal_35mm * np.hypot(*size) / 43.267
     lo, hi = mesh.bounds
+    centre = (lo + hi) / 2
     radius = np.linalg.norm(hi - lo) / 2
-    return (lo + hi) / 2, radius / np.tan(np.arctan(min(size) / 2 / focal)) * 0.85
+    distance = radius / np.tan(np.arctan(min(size) / 2 / focal)) * 0.85
+    w, h = size
+    while True:
+        inside = True
+        for pose in ring_cameras(centre, distance, [(e, 12) for e in (0, 15, 30, 50, 70)]):
+            p = (mesh.vertices - pose[:3, 3]) @ pose[:3, :3]
+            u, v = p[:, 0] / p[:, 2] * focal, p[:, 1] / p[:, 2] * focal
+            if (np.abs(u) > 0.48 * w).any() or (np.abs(v) > 0.48 * h).any():
+                inside = False
+                break
+        if inside:
+            return centre, distance
+        distance *= 1.03

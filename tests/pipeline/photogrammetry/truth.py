@@ -9,6 +9,8 @@ symmetric Chamfer distance, the height and the colour at matching points.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import trimesh
 from scipy.spatial import cKDTree
@@ -139,3 +141,33 @@ def render_texture(
         np.clip((uv[:, 0] * tw).astype(int), 0, tw - 1),
     ]
     return img.reshape(h, w, 3), ok.reshape(h, w)
+
+
+def camera_similarity(centres: np.ndarray, eyes: np.ndarray) -> np.ndarray:
+    """(4, 4) similarity taking (k, 3) recovered camera centres onto the (k, 3) true ones.
+
+    It places SfM-frame points (sparse, dense, fused) on the truth without
+    trusting the pipeline's own scale or orientation, so each stage is scored alone.
+    """
+    return trimesh.registration.procrustes(centres, eyes, reflection=False, scale=True, return_cost=False)
+
+
+def surface_scores(points: np.ndarray, truth: np.ndarray, diag: float) -> dict[str, float]:
+    """Accuracy (points -> truth), completeness (truth -> points) and their mean, the
+    symmetric Chamfer, as % of `diag` for (n, 3) points against (m, 3) truth samples."""
+    acc = float(cKDTree(truth).query(points)[0].mean())
+    comp = float(cKDTree(points).query(truth)[0].mean())
+    return {
+        "acc": round(100 * acc / diag, 3),
+        "comp": round(100 * comp / diag, 3),
+        "chamfer": round(50 * (acc + comp) / diag, 3),
+    }
+
+
+def scale_error(cameras: list[dict], eyes: np.ndarray) -> float:
+    """The model's size against the truth's, minus 1: manifest cameras (model metres, photos
+    named `view_<i>`) fitted onto the (k, 3) true camera centres by a similarity."""
+    centres = np.array([-np.array(c["world_to_camera"])[:3, :3].T @ np.array(c["world_to_camera"])[:3, 3] for c in cameras])
+    index = [int(re.search(r"(\d+)", c["photo"]).group(1)) for c in cameras]
+    M = camera_similarity(centres, eyes[index])
+    return float(np.cbrt(np.linalg.det(M[:3, :3])) ** -1 - 1)
