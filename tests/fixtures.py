@@ -9,8 +9,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from scripts.corpus import HOW as CORPUS_HOW
+from scripts.corpus import find_corpus
+
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+# resolved in one place (scripts/corpus.py); conftest stops the run when it is None
+CORPUS = find_corpus() or REPO / "corpus-not-found"
+CORPUS_FOUND = CORPUS.is_dir()
 
 
 def checker_png(size: int = 64) -> bytes:
