@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from service.errors import InvalidScan
+from service.errors import UnreadableScan
 from service.errors import UnsupportedFormat
 from service.pipeline.exchange.meshes import load_trimesh
 
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 
 ASSIMP = shutil.which("assimp")
 TIMEOUT_S = 600
+# address space of one conversion: a damaged count makes assimp allocate until it fails, which
+# takes a minute at 16 GB and a few seconds here; a 5M-face scan converts in well under this
+MEMORY_BYTES = 6 << 30
 # formats assimp reads that trimesh may fail on (FBX has its own module)
 FALLBACK_FORMATS = {"obj", "dae", "gltf", "glb", "ply", "stl", "off", "3mf"}
 
@@ -47,10 +52,10 @@ def load_assimp(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int):
     scene, reason = None, ""
     for ext in ("glb", "obj"):
         scene, reason = _convert(path, fmt, ext, max_faces=max_faces, max_image_pixels=max_image_pixels)
-        if scene is not None:
-            break
+        if scene is not None or "Failed to load" in reason:
+            break  # an import failure would only repeat (a damaged file can take assimp a minute)
     if scene is None:
-        raise InvalidScan(f"load: {path.name!r} could not be read as {fmt.upper()} ({reason})")
+        raise UnreadableScan(f"load: {path.name!r} could not be read as {fmt.upper()} ({reason})")
     # the file written is assimp's, so its +Y says nothing about the source's own axes
     scene.info.update({"source_format": fmt, "source_file": path.name, "reader": "assimp",
                        "converted_with": "assimp", "up_in_file": False})
@@ -67,7 +72,7 @@ def _convert(path: Path, fmt: str, ext: str, *, max_faces: int, max_image_pixels
         try:
             done = subprocess.run(
                 [ASSIMP, "export", str(path), str(out), "-fglb2" if ext == "glb" else "-fobj"],
-                capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+                capture_output=True, text=True, timeout=TIMEOUT_S, check=False, preexec_fn=_limit_memory,
             )
         except subprocess.TimeoutExpired:
             raise InvalidScan(f"load: converting {path.name!r} from {fmt.upper()} took over {TIMEOUT_S} s") from None
@@ -80,3 +85,11 @@ def _convert(path: Path, fmt: str, ext: str, *, max_faces: int, max_image_pixels
         out.unlink(missing_ok=True)
         if ext == "obj":
             side.unlink(missing_ok=True)
+
+
+def _limit_memory() -> None:
+    # in the child, before exec: never raise the limit the job already set
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(MEMORY_BYTES, hard)
+    if soft == resource.RLIM_INFINITY or soft > cap:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))

@@ -41,8 +41,9 @@ Z_UP = {"stl", "3mf"}
 # instead of detecting; every other format only has a convention
 UP_IN_FILE = {"glb", "gltf"}
 
-# beyond these a value is damage, not data: 1e12 mm is 1,000 km; UVs tile a few times at most
-MAX_COORDINATE = 1e12
+# beyond these a value is damage, not data (1e9 mm is 1,000 km; vertex welding rounds coordinates
+# to 8 decimals in int64, which overflows above ~1e10); UVs tile a few times at most
+MAX_COORDINATE = 1e9
 MAX_UV = 1e4
 
 # PBRMaterial attributes that hold images
@@ -175,7 +176,7 @@ def check(scene: Scene, *, max_faces: int) -> None:
         if len(m.vertices) and np.abs(m.vertices).max() > MAX_COORDINATE:
             raise InvalidScan(
                 f"load: coordinates reach {np.abs(m.vertices).max():.3g}, beyond any real object in any unit; "
-                "the file is damaged or was exported with a wrong scale, re-export the scan"
+                "the file is damaged, or re-export it in metres or moved near the origin"
             )
 
 
