@@ -25,6 +25,7 @@ from service.errors import UnsupportedFormat
 from service.pipeline.constants import DEFAULT_MAX_FACES
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.exchange import assimp
+from service.pipeline.exchange.dae_fix import fixed_counts
 from service.pipeline.exchange.fbx import LOADERS as _FBX_LOADERS
 from service.pipeline.exchange.meshes import LOADERS as _MESH_LOADERS
 from service.pipeline.exchange.meshes import short
@@ -101,6 +102,29 @@ def load(
 
 
 def read(main: Path, fmt: str, loader, *, max_faces: int, max_image_pixels: int) -> Scene:
+    """`read_with_fallback` on the file, or on a copy with COLLADA array counts corrected (exchange/dae_fix.py)."""
+    fixed, count = fixed_counts(main) if fmt == "dae" else (None, 0)
+    if fixed is None:
+        return read_with_fallback(main, fmt, loader, max_faces=max_faces, max_image_pixels=max_image_pixels)
+    try:
+        scene = read_with_fallback(fixed, fmt, loader, max_faces=max_faces, max_image_pixels=max_image_pixels)
+    except HeritageError as e:
+        # the refusal names the upload's file, not our scratch copy
+        e.message = e.message.replace(fixed.name, main.name)
+        e.args = (e.message,)
+        raise
+    finally:
+        fixed.unlink(missing_ok=True)
+    scene.info["source_file"] = main.name
+    scene.warnings = [w.replace(fixed.name, main.name) for w in scene.warnings]
+    scene.warnings.append(
+        f"load: {count} arrays in {main.name!r} declared a count that disagrees with the values they hold; "
+        "the values were used"
+    )
+    return scene
+
+
+def read_with_fallback(main: Path, fmt: str, loader, *, max_faces: int, max_image_pixels: int) -> Scene:
     """Run a format's loader; fall back to assimp where it cannot parse the file; never let a parser's exception through.
 
     Refusals about the data itself (NaN coordinates, the face limit, a missing texture) stand:
@@ -128,6 +152,8 @@ def read(main: Path, fmt: str, loader, *, max_faces: int, max_image_pixels: int)
     except UnreadableScan as e:
         log.debug("load: assimp also refused %s: %s", main.name, e.message)
         raise first from None
+    except HeritageError:
+        raise  # assimp read it, and what it read is refused for itself (NaN, absurd size, the limits)
     except Exception:  # noqa: BLE001
         log.debug("load: assimp fallback failed on %s", main.name, exc_info=True)
         raise first from None

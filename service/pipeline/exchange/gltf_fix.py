@@ -2,11 +2,20 @@
 gltf_fix.py
 -----------
 
-glTF that trimesh reads wrongly, made right before it reads it: primitives
-drawn as TRIANGLE_FAN (mode 6, with or without indices) are skipped by
-trimesh as "no triangles", so they are rewritten as indexed TRIANGLES in a
-scratch copy next to the file (relative URIs still resolve). The new
-indices travel in a `data:` buffer; the source's buffers are untouched.
+glTF that trimesh reads wrongly, made right in a scratch copy next to the
+file (relative URIs still resolve) before it reads it:
+
+- primitives drawn as TRIANGLE_FAN (mode 6, with or without indices) are
+  skipped by trimesh as "no triangles"; they become indexed TRIANGLES, the
+  new indices in a `data:` buffer (the source's buffers are untouched);
+- a material with both `pbrMetallicRoughness` and the archived
+  `KHR_materials_pbrSpecularGlossiness` keeps the metal-rough its exporter
+  wrote for viewers without the extension: trimesh would convert the
+  spec-gloss instead, and assimp writes that extension without
+  `specularFactor`, whose default (1.0) turns every FBX material into chrome.
+  A material with the extension only is converted by trimesh (the Khronos
+  formulas: diffuse -> base colour, 1 - glossiness -> roughness), and every
+  factor is clamped afterwards (`meshes.clamp_factors`).
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from service.pipeline.exchange.references import inside
 log = logging.getLogger(__name__)
 
 TRIANGLES, FAN = 4, 6
+SPEC_GLOSS = "KHR_materials_pbrSpecularGlossiness"
 _INDEX_TYPES = {5121: np.uint8, 5123: np.uint16, 5125: np.uint32}
 
 
@@ -38,8 +48,8 @@ def fan_faces(indices: np.ndarray) -> np.ndarray:
     return np.column_stack([np.full(len(idx) - 2, idx[0]), idx[1:-1], idx[2:]])
 
 
-def without_fans(path: Path, fmt: str) -> Path | None:
-    """A scratch copy of a glTF/GLB whose fans are triangles, or None when it has none.
+def fixed_copy(path: Path, fmt: str) -> Path | None:
+    """A scratch copy of a glTF/GLB with fans made triangles and spec-gloss settled, or None if nothing changed.
 
     The caller deletes the copy. Anything unreadable returns None: the real
     loader then reports the problem in its own words.
@@ -49,38 +59,56 @@ def without_fans(path: Path, fmt: str) -> Path | None:
             doc, binary = read_glb(path)
         else:
             doc, binary = json.loads(path.read_text(encoding="utf-8")), b""
-        prims = [p for m in doc.get("meshes") or [] for p in m.get("primitives") or [] if p.get("mode") == FAN]
-        if not prims:
-            return None
-        buffers: dict[int, bytes] = {}
-        added = bytearray()
-        for p in prims:
-            if "indices" in p:
-                fan = _accessor(doc, p["indices"], path, binary, buffers)
-            else:
-                fan = np.arange(int(doc["accessors"][p["attributes"]["POSITION"]]["count"]))
-            faces = fan_faces(fan).astype(np.uint32).ravel()
-            offset = len(added)
-            added += faces.tobytes()
-            doc.setdefault("bufferViews", []).append(
-                {"buffer": len(doc.get("buffers") or []), "byteOffset": offset, "byteLength": faces.nbytes}
-            )
-            doc.setdefault("accessors", []).append(
-                {"bufferView": len(doc["bufferViews"]) - 1, "componentType": 5125, "count": len(faces), "type": "SCALAR"}
-            )
-            p["indices"], p["mode"] = len(doc["accessors"]) - 1, TRIANGLES
+        settled = _prefer_metal_rough(doc)
+        fans = _fans_to_triangles(doc, path, binary)
     except (ValueError, KeyError, TypeError, IndexError, AttributeError, OSError):
         log.debug("gltf_fix: %s not rewritten", path.name, exc_info=True)
         return None
-    uri = "data:application/octet-stream;base64," + base64.b64encode(bytes(added)).decode("ascii")
-    doc.setdefault("buffers", []).append({"byteLength": len(added), "uri": uri})
-    out = Path(tempfile.mkstemp(prefix=".fans-", suffix=path.suffix or f".{fmt}", dir=path.parent)[1])
+    if not settled and not fans:
+        return None
+    out = Path(tempfile.mkstemp(prefix=".fixed-", suffix=path.suffix or f".{fmt}", dir=path.parent)[1])
     if fmt == "glb":
         write_glb(out, doc, binary)
     else:
         out.write_text(json.dumps(doc), encoding="utf-8")
-    log.info("gltf_fix: %s: %d triangle fan primitives made triangles", path.name, len(prims))
+    log.info("gltf_fix: %s: %d fan primitives made triangles, %d spec-gloss materials kept as metal-rough",
+             path.name, fans, settled)
     return out
+
+
+def _prefer_metal_rough(doc: dict) -> int:
+    settled = 0
+    for mat in doc.get("materials") or []:
+        ext = mat.get("extensions") or {}
+        if SPEC_GLOSS in ext and isinstance(mat.get("pbrMetallicRoughness"), dict):
+            del ext[SPEC_GLOSS]
+            settled += 1
+    return settled
+
+
+def _fans_to_triangles(doc: dict, path: Path, binary: bytes) -> int:
+    prims = [p for m in doc.get("meshes") or [] for p in m.get("primitives") or [] if p.get("mode") == FAN]
+    if not prims:
+        return 0
+    buffers: dict[int, bytes] = {}
+    added = bytearray()
+    new_buffer = len(doc.get("buffers") or [])
+    for p in prims:
+        if "indices" in p:
+            fan = _accessor(doc, p["indices"], path, binary, buffers)
+        else:
+            fan = np.arange(int(doc["accessors"][p["attributes"]["POSITION"]]["count"]))
+        faces = fan_faces(fan).astype(np.uint32).ravel()
+        offset = len(added)
+        added += faces.tobytes()
+        doc.setdefault("bufferViews", []).append({"buffer": new_buffer, "byteOffset": offset, "byteLength": faces.nbytes})
+        doc.setdefault("accessors", []).append(
+            {"bufferView": len(doc["bufferViews"]) - 1, "componentType": 5125, "count": len(faces), "type": "SCALAR"}
+        )
+        p["indices"], p["mode"] = len(doc["accessors"]) - 1, TRIANGLES
+    uri = "data:application/octet-stream;base64," + base64.b64encode(bytes(added)).decode("ascii")
+    doc.setdefault("buffers", []).append({"byteLength": len(added), "uri": uri})
+    return len(prims)
 
 
 def _accessor(doc: dict, index: int, path: Path, binary: bytes, cache: dict[int, bytes]) -> np.ndarray:

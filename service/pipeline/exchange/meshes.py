@@ -29,7 +29,7 @@ from service.errors import UnreadableScan
 from service.pipeline.constants import DEFAULT_MAX_FACES
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.exchange.glb import read_glb
-from service.pipeline.exchange.gltf_fix import without_fans
+from service.pipeline.exchange.gltf_fix import fixed_copy
 from service.pipeline.exchange.references import UploadResolver
 from service.pipeline.scene import Scene
 
@@ -67,7 +67,7 @@ def load_trimesh(
       Refuse textures with more pixels than this.
     """
     draco = fmt == "glb" and _check_draco(path)
-    fixed = without_fans(path, fmt) if fmt in ("gltf", "glb") else None
+    fixed = fixed_copy(path, fmt) if fmt in ("gltf", "glb") else None
     try:
         loaded = trimesh.load(str(fixed or path), file_type=fmt, process=False, **_resolver(path, fmt))
     except Exception as e:

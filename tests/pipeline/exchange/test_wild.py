@@ -107,7 +107,7 @@ def test_gltf_triangle_fans_load_with_uvs_and_texture(tmp_path, indices):
     mesh = scene.meshes[0]
     assert mesh.area == pytest.approx(1.0)
     assert mesh.visual.uv is not None and mesh.visual.material.baseColorTexture is not None
-    assert not list(tmp_path.glob(".fans-*"))  # the scratch copy is gone
+    assert not list(tmp_path.glob(".fixed-*"))  # the scratch copy is gone
 
 
 # --- spec-gloss materials and factors out of range --------------------------------------------------
@@ -127,6 +127,18 @@ def test_gltf_with_factors_out_of_range_loads_valid(tmp_path):
     mat = scene.meshes[0].visual.material
     assert 0.0 <= mat.roughnessFactor <= 1.0
     assert np.all(np.asarray(mat.emissiveFactor) <= 1.0)
+
+
+def test_spec_gloss_beside_metal_rough_keeps_the_exporters_metal_rough(tmp_path):
+    """assimp's FBX -> glTF: core metal-rough (roughness 1 - 3.2) plus spec-gloss without specularFactor."""
+    both = {"pbrMetallicRoughness": {"baseColorFactor": [0.0, 1.0, 1.0, 1.0], "metallicFactor": 0.0,
+                                     "roughnessFactor": -2.2},
+            "extensions": {"KHR_materials_pbrSpecularGlossiness": {"diffuseFactor": [0.0, 1.0, 1.0, 1.0],
+                                                                   "glossinessFactor": 3.2}}}
+    mat = load(_gltf(tmp_path, mode=4, indices=[0, 1, 2], extra_material=both)).meshes[0].visual.material
+    assert mat.metallicFactor == 0.0  # not chrome from the extension's default specular of 1
+    assert mat.roughnessFactor == 0.0  # -2.2 clamped
+    assert np.asarray(mat.baseColorFactor).tolist() == [0, 255, 255, 255]
 
 
 def test_a_thumb_with_fewer_images_never_lends_its_encode_to_a_web_level():
@@ -189,6 +201,17 @@ def test_collada_polygons_under_nested_nodes_beside_camera_and_light(tmp_path, c
     lo, hi = scene.bounds
     assert np.allclose(hi - lo, 1.0, atol=1e-6)
     _no_traceback_shown(caplog)
+
+
+def test_collada_array_count_that_disagrees_with_its_values(tmp_path):
+    """assimp trusts the count and reads past the array (its issue #4286): a cube 1e21 wide."""
+    (tmp_path / "box.dae").write_text(_DAE.replace('count="24"', 'count="3"'))
+    scene = load([tmp_path / "box.dae"])
+    assert scene.faces == 12 and scene.info["source_file"] == "box.dae"
+    lo, hi = scene.bounds
+    assert np.allclose(hi - lo, 1.0, atol=1e-6)
+    assert any("declared a count" in w for w in scene.warnings)
+    assert not list(tmp_path.glob(".fixed-*"))
 
 
 # --- broken files: a clean sentence, the traceback only in the debug log -----------------------------
