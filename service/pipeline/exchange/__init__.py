@@ -133,7 +133,7 @@ def read_with_fallback(main: Path, fmt: str, loader, *, max_faces: int, max_imag
     limits = {"max_faces": max_faces, "max_image_pixels": max_image_pixels}
     try:
         scene = loader(main, fmt, **limits)
-        scene.info.setdefault("reader", "trimesh" if loader.__module__.endswith("meshes") else "ours")
+        scene.info.setdefault("reader", "ours")  # our own parsers (PLY strips, OFF, USD, point clouds)
         return scene
     except UnreadableScan as e:
         first = e

@@ -79,6 +79,8 @@ def _convert(path: Path, fmt: str, ext: str, *, max_faces: int, max_image_pixels
         if done.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
             lines = (done.stderr or done.stdout).strip().splitlines()
             log.debug("assimp: %s to %s failed: %s", path.name, ext, done.stderr[-2000:])
+            if done.returncode < 0:
+                return None, f"the converter crashed on it, signal {-done.returncode}"
             return None, lines[-1][:200] if lines else f"exit code {done.returncode}"
         return load_trimesh(out, ext, max_faces=max_faces, max_image_pixels=max_image_pixels), ""
     finally:

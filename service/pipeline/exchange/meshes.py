@@ -84,7 +84,7 @@ def load_trimesh(
         raise UnreadableScan(f"load: {path.name!r} contains no triangles; upload a mesh, not only points or lines")
     if draco and any(not m.vertices.any() for m in meshes):
         raise InvalidScan(f"load: the Draco geometry in {path.name!r} decoded to zeros; re-export it without Draco")
-    info = {"source_format": fmt, "source_file": path.name, "up_in_file": fmt in UP_IN_FILE}
+    info = {"source_format": fmt, "source_file": path.name, "up_in_file": fmt in UP_IN_FILE, "reader": "trimesh"}
     scene = Scene(meshes=meshes, up="+Z" if fmt in Z_UP else "+Y", info=info)
     if fmt == "dae":
         collada_asset(path, scene)
