@@ -20,6 +20,7 @@ import resource
 import shutil
 import subprocess
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from service.errors import InvalidScan
@@ -31,9 +32,11 @@ log = logging.getLogger(__name__)
 
 ASSIMP = shutil.which("assimp")
 TIMEOUT_S = 600
-# address space of one conversion: a damaged count makes assimp allocate until it fails, which
-# takes a minute at 16 GB and a few seconds here; a 5M-face scan converts in well under this
-MEMORY_BYTES = 6 << 30
+# address space of one conversion, from the face limit: assimp took 870 MB for a 1.3M-face OBJ
+# (about 670 bytes a face); a damaged count makes it allocate until it fails, which takes a
+# minute at 16 GB and seconds at 1.5 GB
+MEMORY_BASE_BYTES = 1 << 30
+MEMORY_PER_FACE_BYTES = 1000
 # formats assimp reads that trimesh may fail on (FBX has its own module)
 FALLBACK_FORMATS = {"obj", "dae", "gltf", "glb", "ply", "stl", "off", "3mf"}
 
@@ -72,7 +75,8 @@ def _convert(path: Path, fmt: str, ext: str, *, max_faces: int, max_image_pixels
         try:
             done = subprocess.run(
                 [ASSIMP, "export", str(path), str(out), "-fglb2" if ext == "glb" else "-fobj"],
-                capture_output=True, text=True, timeout=TIMEOUT_S, check=False, preexec_fn=_limit_memory,
+                capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+                preexec_fn=partial(_limit_memory, MEMORY_BASE_BYTES + MEMORY_PER_FACE_BYTES * max_faces),
             )
         except subprocess.TimeoutExpired:
             raise InvalidScan(f"load: converting {path.name!r} from {fmt.upper()} took over {TIMEOUT_S} s") from None
@@ -89,9 +93,9 @@ def _convert(path: Path, fmt: str, ext: str, *, max_faces: int, max_image_pixels
             side.unlink(missing_ok=True)
 
 
-def _limit_memory() -> None:
+def _limit_memory(cap: int) -> None:
     # in the child, before exec: never raise the limit the job already set
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(MEMORY_BYTES, hard)
+    cap = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
     if soft == resource.RLIM_INFINITY or soft > cap:
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
