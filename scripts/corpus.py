@@ -89,6 +89,15 @@ def find_corpus(env: dict | None = None) -> Path | None:
     return None
 
 
+def how(env: dict | None = None) -> str:
+    """The one line that says how to provide the corpus (naming a wrong HERITAGE_AR_CORPUS)."""
+    env = os.environ if env is None else env
+    declared = env.get("HERITAGE_AR_CORPUS")
+    if declared and not Path(declared).expanduser().is_dir():
+        return f"HERITAGE_AR_CORPUS={declared} is not a folder; " + HOW
+    return HOW
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -140,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     found = find_corpus()
     if args.command == "locate":
         if found is None:
-            print(HOW, file=sys.stderr)
+            print(how(), file=sys.stderr)
             return 1
         print(found)
         return 0
@@ -151,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         done = fetch(args.dest or cache_dir(), base=args.mirror, log=lambda line: print(line, file=sys.stderr))
     except RuntimeError as e:
         print(e, file=sys.stderr)
-        print(HOW, file=sys.stderr)
+        print(how(), file=sys.stderr)
         return 1
     print(f"corpus: {done}")
     return 0

@@ -70,6 +70,7 @@ def test_find_order_env_then_beside_then_complete_cache(tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "HERITAGE_AR_CORPUS": str(tmp_path)}
     assert corpus.find_corpus(env) == tmp_path.resolve()
     assert corpus.find_corpus({**env, "HERITAGE_AR_CORPUS": str(tmp_path / "missing")}) is None
+    assert corpus.how({"HERITAGE_AR_CORPUS": "/nowhere"}).startswith("HERITAGE_AR_CORPUS=/nowhere is not a folder; ")
     cache = corpus.cache_dir(env)
     cache.mkdir(parents=True)
     assert corpus.cache_dir(env) == tmp_path / "xdg" / "heritage-ar" / "corpus"
