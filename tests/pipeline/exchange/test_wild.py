@@ -266,6 +266,22 @@ def test_obj_face_indices_out_of_range(tmp_path, caplog):
     _no_traceback_shown(caplog)
 
 
+def test_a_zip_with_a_damaged_entry_name_is_one_sentence(tmp_path):
+    """Found by fuzzing a 3MF: zipfile raises UnicodeDecodeError, not BadZipFile."""
+    import zipfile
+
+    from service.pipeline.exchange.archive import collect
+
+    with zipfile.ZipFile(tmp_path / "scan.zip", "w") as z:
+        z.writestr("3D/\u00fc.model", "<model/>")
+    data = (tmp_path / "scan.zip").read_bytes().replace("\u00fc".encode(), b"\x88\x88")
+    (tmp_path / "scan.zip").write_bytes(data)
+    with pytest.raises(HeritageError, match="scan.zip"):
+        load([tmp_path / "scan.zip"])
+    with pytest.raises(HeritageError, match="not a readable zip"):
+        collect([tmp_path / "scan.zip"], tmp_path / "work")
+
+
 # --- UV wrap-around faces: the sample vase and uploads ---------------------------------------------
 
 
