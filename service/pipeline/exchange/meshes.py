@@ -147,13 +147,13 @@ def drop_bad_indices(scene: Scene) -> None:
                 f"(it has {len(m.vertices):,}) and were dropped; re-export the scan if parts are missing"
             )
             if bad.all():
-                raise InvalidScan(
-                    f"load: every face names vertices the file does not have (it has {len(m.vertices):,}); "
-                    "the index data is damaged, re-export the scan"
-                )
+                continue
             m.update_faces(~bad)
             m.remove_unreferenced_vertices()
         kept.append(m)
+    if scene.meshes and not kept:
+        raise InvalidScan("load: every face names vertices the file does not have; the index data is damaged, "
+                          "re-export the scan")
     scene.meshes = kept
 
 
