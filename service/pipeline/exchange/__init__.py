@@ -125,7 +125,7 @@ def read(main: Path, fmt: str, loader, *, max_faces: int, max_image_pixels: int)
 
 
 def read_with_fallback(main: Path, fmt: str, loader, *, max_faces: int, max_image_pixels: int) -> Scene:
-    """Run a format's loader; fall back to assimp where it cannot parse the file; never let a parser's exception through.
+    """Run a format's loader; assimp where it cannot parse the file; never a parser's exception.
 
     Refusals about the data itself (NaN coordinates, the face limit, a missing texture) stand:
     another reader would only hide them.
@@ -158,5 +158,7 @@ def read_with_fallback(main: Path, fmt: str, loader, *, max_faces: int, max_imag
         log.debug("load: assimp fallback failed on %s", main.name, exc_info=True)
         raise first from None
     log.info("load: %s read with assimp after the first reader refused it (%s)", main.name, first.message)
-    scene.warnings.append(f"load: {main.name!r} was read with assimp, because the first reader refused it: {first.message}")
+    scene.warnings.append(
+        f"load: {main.name!r} was read with assimp, because the first reader refused it: {first.message}"
+    )
     return scene

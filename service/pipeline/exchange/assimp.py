@@ -49,7 +49,9 @@ def available() -> bool:
 def load_assimp(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int):
     """Convert a file with assimp and load the GLB it writes; InvalidScan if assimp cannot read it."""
     if ASSIMP is None:
-        raise UnsupportedFormat(f"load: reading {fmt.upper()} here needs the assimp tool (apt-get install assimp-utils)")
+        raise UnsupportedFormat(
+            f"load: reading {fmt.upper()} here needs the assimp tool (apt-get install assimp-utils)"
+        )
     # glTF binary keeps PBR materials; assimp 5.2's GLB writer fails on skinned and animated
     # meshes ("Failed to write file"), where its OBJ writer (+MTL) still carries UVs and textures
     scene, reason = None, ""
@@ -79,7 +81,9 @@ def _convert(path: Path, fmt: str, ext: str, *, max_faces: int, max_image_pixels
                 preexec_fn=partial(_limit_memory, MEMORY_BASE_BYTES + MEMORY_PER_FACE_BYTES * max_faces),
             )
         except subprocess.TimeoutExpired:
-            raise InvalidScan(f"load: converting {path.name!r} from {fmt.upper()} took over {TIMEOUT_S} s") from None
+            raise InvalidScan(
+                f"load: converting {path.name!r} from {fmt.upper()} took over {TIMEOUT_S} s"
+            ) from None
         if done.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
             lines = (done.stderr or done.stdout).strip().splitlines()
             log.debug("assimp: %s to %s failed: %s", path.name, ext, done.stderr[-2000:])

@@ -101,10 +101,10 @@ def _fans_to_triangles(doc: dict, path: Path, binary: bytes) -> int:
         faces = fan_faces(fan).astype(np.uint32).ravel()
         offset = len(added)
         added += faces.tobytes()
-        doc.setdefault("bufferViews", []).append({"buffer": new_buffer, "byteOffset": offset, "byteLength": faces.nbytes})
-        doc.setdefault("accessors", []).append(
-            {"bufferView": len(doc["bufferViews"]) - 1, "componentType": 5125, "count": len(faces), "type": "SCALAR"}
-        )
+        view = {"buffer": new_buffer, "byteOffset": offset, "byteLength": faces.nbytes}
+        doc.setdefault("bufferViews", []).append(view)
+        accessor = {"bufferView": len(doc["bufferViews"]) - 1, "componentType": 5125, "count": len(faces)}
+        doc.setdefault("accessors", []).append({**accessor, "type": "SCALAR"})
         p["indices"], p["mode"] = len(doc["accessors"]) - 1, TRIANGLES
     uri = "data:application/octet-stream;base64," + base64.b64encode(bytes(added)).decode("ascii")
     doc.setdefault("buffers", []).append({"byteLength": len(added), "uri": uri})

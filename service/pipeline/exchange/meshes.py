@@ -125,7 +125,9 @@ def finish(scene: Scene, *, max_faces: int, max_image_pixels: int) -> Scene:
             if wild.any():
                 bad = int(wild.any(axis=1).sum())
                 m.visual.uv = np.where(wild, 0.0, uv)
-                scene.warnings.append(f"load: {bad:,} texture coordinates were NaN, infinite or absurd and were set to 0")
+                scene.warnings.append(
+                    f"load: {bad:,} texture coordinates were NaN, infinite or absurd and were set to 0"
+                )
         normals = m._cache.cache.get("vertex_normals")
         if normals is not None and not np.isfinite(normals).all():
             # a broken NORMAL attribute: `repair` computes fresh ones

@@ -50,7 +50,9 @@ def load_off(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int) -> 
     except (ValueError, IndexError):
         raise UnreadableScan(f"load: {path.name!r} is not a complete OFF file (bad counts or rows)") from None
     if len(vertices) != nv or len(frows) != nf:
-        raise UnreadableScan(f"load: {path.name!r} declares {nv} vertices and {nf} faces but is shorter; re-export it")
+        raise UnreadableScan(
+            f"load: {path.name!r} declares {nv} vertices and {nf} faces but is shorter; re-export it"
+        )
     faces = np.array(faces, dtype=np.int64).reshape(-1, 3)
     if len(faces) and (faces.max() >= nv or faces.min() < 0):
         raise InvalidScan(f"load: {path.name!r} has face indices outside 0..{nv - 1}")

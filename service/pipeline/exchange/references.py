@@ -70,7 +70,9 @@ def check_references(main: Path, fmt: str) -> list[str]:
             items = items.values() if isinstance(items, dict) else items if isinstance(items, list) else []
             for item in items:
                 uri = item.get("uri") if isinstance(item, dict) else None
-                if isinstance(uri, str) and uri and not uri.startswith("data:") and _find(main.parent, urllib.parse.unquote(uri)) is None:
+                if not isinstance(uri, str) or not uri or uri.startswith("data:"):
+                    continue
+                if _find(main.parent, urllib.parse.unquote(uri)) is None:
                     raise MissingFile(
                         f"load: {main.name!r} refers to {uri!r}, which is missing from the upload; "
                         "zip the .gltf together with its .bin and texture files"

@@ -19,7 +19,9 @@ from pathlib import Path
 _HEAD = 4096
 # what zipfile raises on a damaged archive: besides BadZipFile, a flipped byte in an entry name
 # is a UnicodeDecodeError, a bad size a ValueError or EOFError, bad deflate data a zlib.error
-ZIP_ERRORS = (zipfile.BadZipFile, UnicodeDecodeError, ValueError, EOFError, OSError, NotImplementedError, zlib.error)
+ZIP_ERRORS = (
+    zipfile.BadZipFile, UnicodeDecodeError, ValueError, EOFError, OSError, NotImplementedError, zlib.error
+)
 _FLOAT_ROW = re.compile(rb"^\s*[-+0-9.eE]+(\s+[-+0-9.eE]+){2,8}\s*$")
 
 
