@@ -12,7 +12,7 @@ Benchmark (not a test) of the share page a creator puts in a bio:
    with WebGL on the CPU (SwiftShader), fresh cache each run.
 
 Run: `PYTHONPATH=. python benchmarks/share_page.py [--runs 3] [names...]`
-(names are files under ../shared/corpus/formats; default Duck.glb CesiumMilkTruck.glb).
+(names are files under the corpus's formats/, found by scripts/corpus.py; default Duck.glb CesiumMilkTruck.glb).
 Prints a table and saves benchmarks/out/share_page.png.
 """
 

@@ -9,7 +9,7 @@ derivative, so a refactor can prove it changes no output byte (issue 17).
     PYTHONPATH=. python scripts/check_identical.py record /tmp/after.json
     python scripts/check_identical.py compare /tmp/before.json /tmp/after.json
 
-Inputs: corpus scans and formats (../shared/corpus, small ones, so the set
+Inputs: corpus scans and formats (found by scripts/corpus.py, small ones, so the set
 runs in minutes on two cores) and generated fixtures written here from fixed
 seeds: a flat painting (declared size, and a 300 dpi scan with a back), a
 16-bit TIFF with a matrix/TRC ICC profile, and a 16-frame turntable ring.
@@ -39,10 +39,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from scripts.corpus import HOW  # noqa: E402 - the one corpus lookup
+from scripts.corpus import find_corpus  # noqa: E402
 from tests.pipeline.photos.helpers import painting  # noqa: E402 - the test suite's generated painting
-CORPUS = ROOT.parent / "shared" / "corpus"
-if not CORPUS.exists():
-    CORPUS = ROOT / "shared" / "corpus"
+
+CORPUS = find_corpus()
+if CORPUS is None:
+    sys.exit(HOW)
 
 NO_PREVIEWS = {"previews": False}
 RING = {"spin": {"sizes": (128, 256), "video_side": 256, "video_seconds": 2.0}}

@@ -29,6 +29,24 @@ def profile() -> np.ndarray:
     return np.column_stack([r, h])
 
 
+def lathe(p: np.ndarray, sections: int) -> tuple[trimesh.Trimesh, np.ndarray]:
+    """Revolve a profile about +Z with a split UV seam: (mesh, (n, 2) uv).
+
+    The last column of vertices repeats the first at u = 1, so no face wraps
+    from u=0.98 back to 0 (that face squeezed the whole texture into a dark
+    streak down the side; exchange/uv_wrap.py warns about it in uploads).
+    """
+    rows, cols = len(p), sections + 1
+    angle = 2 * np.pi * np.arange(cols) / sections
+    r, h = p[:, :1], p[:, 1:]
+    vertices = np.stack([r * np.cos(angle), r * np.sin(angle), np.repeat(h, cols, axis=1)], axis=-1).reshape(-1, 3)
+    u, v = np.meshgrid(np.arange(cols) / sections, p[:, 1] / p[:, 1].max())
+    a = (np.arange(rows - 1)[:, None] * cols + np.arange(sections)[None]).ravel()
+    b, c, d = a + 1, a + cols, a + cols + 1
+    faces = np.concatenate([np.column_stack([a, b, d]), np.column_stack([a, d, c])])
+    return trimesh.Trimesh(vertices, faces, process=False), np.column_stack([u.ravel(), v.ravel()])
+
+
 def texture(size: int = 512) -> Image.Image:
     img = Image.new("RGB", (size, size), (236, 233, 222))
     d = ImageDraw.Draw(img)
@@ -51,17 +69,13 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     p = profile()
     sections = 64
-    mesh = trimesh.creation.revolve(p, sections=sections)
-    # revolve is Z-up; UV: u around, v up the profile
-    v = mesh.vertices
-    u = (np.arctan2(v[:, 1], v[:, 0]) / (2 * np.pi)) % 1.0
-    vv = v[:, 2] / p[:, 1].max()
+    mesh, uv = lathe(p, sections)
     mesh.apply_transform(trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0]))
     buf = io.BytesIO()
     texture().save(buf, format="JPEG", quality=88)
     img = Image.open(io.BytesIO(buf.getvalue()))
     mesh.visual = trimesh.visual.TextureVisuals(
-        uv=np.column_stack([u, vv]),
+        uv=uv,
         material=PBRMaterial(baseColorTexture=img, baseColorFactor=[255, 255, 255, 255], metallicFactor=0.0,
                              roughnessFactor=0.35),
     )

@@ -56,3 +56,7 @@ fi
 if [ -x scripts/vendor-assets.sh ]; then
   scripts/vendor-assets.sh
 fi
+
+# the test corpus of real scans: HERITAGE_AR_CORPUS, ../shared/corpus, or fetched from its public sources at
+# pinned commits (sha256 checked) into ~/.cache/heritage-ar/corpus; without it pytest stops with one line
+"$VENV/bin/python" scripts/corpus.py ensure || echo "setup: no test corpus yet (see the line above)"

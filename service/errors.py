@@ -90,6 +90,10 @@ class InvalidScan(HeritageError):
     status = 422
 
 
+class UnreadableScan(InvalidScan):
+    """The reader could not parse the file (or found no triangles in it); another reader may."""
+
+
 class UnsafeReference(InvalidScan):
     """A file inside the upload points at a file outside it (absolute path, `..`)."""
 

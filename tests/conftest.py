@@ -15,6 +15,14 @@ from service.db import make_engine
 from service.db.queries import create_key
 from service.pipeline import flows as run
 from tests.fixtures import CORPUS
+from tests.fixtures import CORPUS_FOUND
+from tests.fixtures import CORPUS_HOW
+
+
+def pytest_configure(config):
+    """Stop at once, with one line, when the corpus of real scans is nowhere (scripts/corpus.py)."""
+    if not CORPUS_FOUND:
+        pytest.exit(CORPUS_HOW, returncode=4)
 from tests.fixtures import textured_obj_zip
 
 
@@ -137,8 +145,6 @@ def obj_zip(tmp_path):
 @pytest.fixture
 def corpus():
     """The shared corpus folder; the suite needs it for realistic tests."""
-    if not CORPUS.is_dir():
-        pytest.fail(f"corpus not found at {CORPUS}; these tests read real scans from ../shared/corpus")
     return CORPUS
 
 

@@ -9,8 +9,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from scripts.corpus import find_corpus
+from scripts.corpus import how
+
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+# resolved in one place (scripts/corpus.py); conftest stops the run when it is None
+CORPUS = find_corpus() or REPO / "corpus-not-found"
+CORPUS_FOUND = CORPUS.is_dir()
+CORPUS_HOW = how()
 
 
 def checker_png(size: int = 64) -> bytes:

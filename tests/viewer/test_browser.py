@@ -43,8 +43,6 @@ UA = {
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """A live app with the corpus Duck processed, and a box whose title is an attack."""
-    if not CORPUS.is_dir():
-        pytest.fail(f"corpus not found at {CORPUS}; the browser tests read Duck.glb from ../shared/corpus")
     corpus = CORPUS
     root = tmp_path_factory.mktemp("viewer-live")
     live = start_live(Settings(data_dir=str(root / "live"), testing=True, start_worker=True, previews=False))

@@ -232,9 +232,10 @@ def write_levels(
 
 def _shared_geometry(todo: list[Level], scenes: dict[str, Scene]) -> dict[str, str]:
     # level name -> earlier level with the very same Scene (only textures differ)
+    # a base-colour-only level (thumb) has fewer images, so it never lends its encode to a full one
     shared, first = {}, {}
     for lv in todo:
-        key = id(scenes[lv.name])
+        key = (id(scenes[lv.name]), lv.base_colour_only)
         if key in first and lv.role == "web":
             shared[lv.name] = first[key]
         else:

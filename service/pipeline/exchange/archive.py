@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 
 from service.errors import UnsafeArchive
 from service.errors import UnsupportedFormat
+from service.pipeline.exchange.sniff import ZIP_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def unpack(
     dest = Path(dest).resolve()
     try:
         z = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile:
+    except ZIP_ERRORS:
         raise UnsupportedFormat(f"archive {Path(archive).name!r}: not a readable zip file; re-create it and upload again")
     out: list[Path] = []
     written = 0
@@ -85,7 +86,7 @@ def unpack(
                                 f"archive: unpacks to more than {max_bytes // 2**20} MB; split the upload"
                             )
                         dst.write(chunk)
-            except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as e:
+            except ZIP_ERRORS as e:
                 raise UnsupportedFormat(f"archive: entry {name!r} cannot be read ({e}); re-create the zip")
             out.append(target)
     log.debug("unpack: %d files, %d bytes", len(out), written)
@@ -124,6 +125,9 @@ def collect(paths: list[Path], workdir: Path, *, max_entries: int = 2000, max_by
 
 
 def _entries(archive: Path) -> int:
-    with zipfile.ZipFile(archive) as z:
-        return len(z.infolist())
+    try:
+        with zipfile.ZipFile(archive) as z:
+            return len(z.infolist())
+    except ZIP_ERRORS:
+        return 0  # `unpack` refuses it with its name
 

@@ -23,61 +23,32 @@ around prebuilt FBX2glTF binaries) was not tried.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
 import struct
-import subprocess
-import tempfile
 from pathlib import Path
 
 from service.errors import InvalidScan
 from service.errors import UnsupportedFormat
 from service.pipeline.constants import UNITS
-from service.pipeline.exchange.meshes import load_trimesh
+from service.pipeline.exchange.assimp import available
+from service.pipeline.exchange.assimp import load_assimp
 
 log = logging.getLogger(__name__)
-
-ASSIMP = shutil.which("assimp")
-TIMEOUT_S = 600
 
 
 def load_fbx(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int):
     """Convert an FBX with assimp and load the result."""
-    if ASSIMP is None:
+    if not available():
         raise UnsupportedFormat(
             "load: FBX needs the assimp tool on the server (apt-get install assimp-utils); "
             "or export the scan as OBJ or glTF"
         )
-    # written next to the FBX: assimp's GLB names textures by relative URI
-    fd, name = tempfile.mkstemp(prefix=".assimp-", suffix=".glb", dir=path.parent)
-    os.close(fd)
-    out = Path(name)
     try:
-        try:
-            done = subprocess.run(
-                [ASSIMP, "export", str(path), str(out), "-fglb2"],
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise InvalidScan(f"load: converting {path.name!r} from FBX took over {TIMEOUT_S} s") from None
-        if done.returncode != 0 or not out.is_file():
-            reason = (done.stderr or done.stdout).strip().splitlines()
-            reason = reason[-1][:200] if reason else f"exit code {done.returncode}"
-            raise InvalidScan(
-                f"load: {path.name!r} could not be read as FBX ({reason}); "
-                "export the scan as OBJ (with MTL and textures) or glTF instead"
-            )
-        scene = load_trimesh(out, "glb", max_faces=max_faces, max_image_pixels=max_image_pixels)
-    finally:
-        out.unlink(missing_ok=True)
-    # the GLB is assimp's, so its +Y says nothing about the FBX's own axes
-    scene.info.update(
-        {"source_format": "fbx", "source_file": path.name, "converted_with": "assimp", "up_in_file": False}
-    )
+        scene = load_assimp(path, "fbx", max_faces=max_faces, max_image_pixels=max_image_pixels)
+    except InvalidScan as e:
+        if "took over" in e.message:
+            raise
+        raise InvalidScan(f"{e.message}; export the scan as OBJ (with MTL and textures) or glTF instead") from None
     # assimp leaves coordinates in the file's unit and drops the unit itself
     centimetres = unit_scale_factor(path)
     if centimetres is not None:

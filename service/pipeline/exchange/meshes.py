@@ -25,9 +25,12 @@ from trimesh.visual.material import SimpleMaterial
 from service.errors import InvalidImage
 from service.errors import InvalidScan
 from service.errors import ScanTooLarge
+from service.errors import UnreadableScan
 from service.pipeline.constants import DEFAULT_MAX_FACES
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.exchange.glb import read_glb
+from service.pipeline.exchange.gltf_fix import fixed_copy
+from service.pipeline.exchange.references import UploadResolver
 from service.pipeline.scene import Scene
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,11 @@ Z_UP = {"stl", "3mf"}
 # formats whose specification fixes the up axis (+Y): orient_up trusts them
 # instead of detecting; every other format only has a convention
 UP_IN_FILE = {"glb", "gltf"}
+
+# beyond these a value is damage, not data (1e9 mm is 1,000 km; vertex welding rounds coordinates
+# to 8 decimals in int64, which overflows above ~1e10); UVs tile a few times at most
+MAX_COORDINATE = 1e9
+MAX_UV = 1e4
 
 # PBRMaterial attributes that hold images
 TEXTURE_SLOTS = ("baseColorTexture", "normalTexture", "occlusionTexture", "metallicRoughnessTexture", "emissiveTexture")
@@ -59,24 +67,33 @@ def load_trimesh(
       Refuse textures with more pixels than this.
     """
     draco = fmt == "glb" and _check_draco(path)
+    fixed = fixed_copy(path, fmt) if fmt in ("gltf", "glb") else None
     try:
-        loaded = trimesh.load(str(path), file_type=fmt, process=False)
+        loaded = trimesh.load(str(fixed or path), file_type=fmt, process=False, **_resolver(path, fmt))
     except Exception as e:
-        log.warning("load: %s failed", path.name, exc_info=True)
-        raise InvalidScan(
+        log.debug("load: %s failed", path.name, exc_info=True)
+        raise UnreadableScan(
             f"load: {path.name!r} could not be read as {fmt.upper()} ({short(e)}); "
             "check that the file is complete and exported correctly"
         ) from None
+    finally:
+        if fixed is not None:
+            fixed.unlink(missing_ok=True)
     meshes = meshes_of(loaded)
     if not meshes:
-        raise InvalidScan(f"load: {path.name!r} contains no triangles; upload a mesh, not only points or lines")
+        raise UnreadableScan(f"load: {path.name!r} contains no triangles; upload a mesh, not only points or lines")
     if draco and any(not m.vertices.any() for m in meshes):
         raise InvalidScan(f"load: the Draco geometry in {path.name!r} decoded to zeros; re-export it without Draco")
-    info = {"source_format": fmt, "source_file": path.name, "up_in_file": fmt in UP_IN_FILE}
+    info = {"source_format": fmt, "source_file": path.name, "up_in_file": fmt in UP_IN_FILE, "reader": "trimesh"}
     scene = Scene(meshes=meshes, up="+Z" if fmt in Z_UP else "+Y", info=info)
     if fmt == "dae":
         collada_asset(path, scene)
     return finish(scene, max_faces=max_faces, max_image_pixels=max_image_pixels)
+
+
+def _resolver(path: Path, fmt: str) -> dict:
+    # OBJ side files named the Windows way (`.\\maps\\A.JPG`) are found inside the upload
+    return {"resolver": UploadResolver(path.parent)} if fmt == "obj" else {}
 
 
 def collada_asset(path: Path, scene: Scene) -> None:
@@ -96,18 +113,50 @@ def collada_asset(path: Path, scene: Scene) -> None:
 
 def finish(scene: Scene, *, max_faces: int, max_image_pixels: int) -> Scene:
     """Checks and material fixes every loader ends with."""
+    drop_bad_indices(scene)
     check(scene, max_faces=max_faces)
     for m in scene.meshes:
         check_textures(m, max_image_pixels=max_image_pixels)
         fix_material(m)
         uv = getattr(m.visual, "uv", None)
-        if uv is not None and not np.isfinite(uv).all():
-            bad = int((~np.isfinite(uv)).any(axis=1).sum())
-            m.visual.uv = np.nan_to_num(uv, nan=0.0, posinf=0.0, neginf=0.0)
-            scene.warnings.append(f"load: {bad:,} texture coordinates were NaN or infinite and were set to 0")
+        if uv is not None:
+            uv = np.asarray(uv, dtype=np.float64)
+            wild = ~np.isfinite(uv) | (np.abs(uv) > MAX_UV)
+            if wild.any():
+                bad = int(wild.any(axis=1).sum())
+                m.visual.uv = np.where(wild, 0.0, uv)
+                scene.warnings.append(
+                    f"load: {bad:,} texture coordinates were NaN, infinite or absurd and were set to 0"
+                )
+        normals = m._cache.cache.get("vertex_normals")
+        if normals is not None and not np.isfinite(normals).all():
+            # a broken NORMAL attribute: `repair` computes fresh ones
+            m._cache.cache.pop("vertex_normals", None)
     scene.info.setdefault("faces", scene.faces)
     scene.info.setdefault("vertices", scene.vertices)
     return scene
+
+
+def drop_bad_indices(scene: Scene) -> None:
+    """Drop faces that name vertices the file does not have (a truncated or miscounted index buffer)."""
+    kept = []
+    for m in scene.meshes:
+        faces = np.asarray(m.faces)
+        bad = (faces < 0).any(axis=1) | (faces >= len(m.vertices)).any(axis=1)
+        if bad.any():
+            scene.warnings.append(
+                f"load: {int(bad.sum()):,} of {len(faces):,} faces named vertices the file does not have "
+                f"(it has {len(m.vertices):,}) and were dropped; re-export the scan if parts are missing"
+            )
+            if bad.all():
+                continue
+            m.update_faces(~bad)
+            m.remove_unreferenced_vertices()
+        kept.append(m)
+    if scene.meshes and not kept:
+        raise InvalidScan("load: every face names vertices the file does not have; the index data is damaged, "
+                          "re-export the scan")
+    scene.meshes = kept
 
 
 def meshes_of(loaded) -> list[trimesh.Trimesh]:
@@ -126,6 +175,11 @@ def check(scene: Scene, *, max_faces: int) -> None:
         if not np.isfinite(m.vertices).all():
             bad = int((~np.isfinite(m.vertices)).any(axis=1).sum())
             raise InvalidScan(f"load: {bad:,} vertices have NaN or infinite coordinates; re-export the scan")
+        if len(m.vertices) and np.abs(m.vertices).max() > MAX_COORDINATE:
+            raise InvalidScan(
+                f"load: coordinates reach {np.abs(m.vertices).max():.3g}, beyond any real object in any unit; "
+                "the file is damaged, or re-export it in metres or moved near the origin"
+            )
 
 
 def check_face_limit(faces: int, *, max_faces: int) -> None:
@@ -180,6 +234,7 @@ def fix_material(mesh: trimesh.Trimesh) -> None:
             mat.metallicFactor = 0.0 if mat.metallicRoughnessTexture is None else 1.0
         if mat.roughnessFactor is None:
             mat.roughnessFactor = 1.0
+        clamp_factors(mat)
         return
     image = getattr(mat, "image", None)
     if isinstance(mat, SimpleMaterial) and image is None:
@@ -193,6 +248,29 @@ def fix_material(mesh: trimesh.Trimesh) -> None:
         metallicFactor=0.0,
         roughnessFactor=1.0,
     )
+
+
+def clamp_factors(mat: PBRMaterial) -> None:
+    """Clamp every PBR factor to the range glTF allows.
+
+    Exporters write what their own renderer tolerates: assimp turns a 3ds Max
+    glossiness of 3.2 into roughnessFactor -2.2 and an emissive of pi into
+    emissiveFactor 3.14, which the validator (and so our own derivatives) refuses.
+    """
+    for name in ("metallicFactor", "roughnessFactor", "alphaCutoff"):
+        value = getattr(mat, name, None)
+        if value is not None:
+            fixed = float(np.clip(np.nan_to_num(float(value), nan=1.0), 0.0, 1.0))
+            if fixed != value:
+                log.info("fix_material: %s %s %r clamped to %g", mat.name, name, value, fixed)
+            setattr(mat, name, fixed)
+    emissive = getattr(mat, "emissiveFactor", None)
+    if emissive is not None:
+        mat.emissiveFactor = np.clip(np.nan_to_num(np.asarray(emissive, dtype=float)), 0.0, 1.0)
+    base = getattr(mat, "baseColorFactor", None)
+    if base is not None:
+        # trimesh keeps it as uint8 already; floats from other paths are clamped first
+        mat.baseColorFactor = np.clip(np.nan_to_num(np.asarray(base, dtype=float)), 0, 255).astype(np.uint8)
 
 
 def _check_draco(path: Path) -> bool:

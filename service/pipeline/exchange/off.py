@@ -16,6 +16,7 @@ import numpy as np
 import trimesh
 
 from service.errors import InvalidScan
+from service.errors import UnreadableScan
 from service.pipeline.exchange.meshes import check_face_limit
 from service.pipeline.exchange.meshes import finish
 from service.pipeline.scene import Scene
@@ -47,9 +48,11 @@ def load_off(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int) -> 
                 faces.append((ids[0], ids[k], ids[k + 1]))
                 face_colours.append(_colour(rest))
     except (ValueError, IndexError):
-        raise InvalidScan(f"load: {path.name!r} is not a complete OFF file (bad counts or rows)") from None
+        raise UnreadableScan(f"load: {path.name!r} is not a complete OFF file (bad counts or rows)") from None
     if len(vertices) != nv or len(frows) != nf:
-        raise InvalidScan(f"load: {path.name!r} declares {nv} vertices and {nf} faces but is shorter; re-export it")
+        raise UnreadableScan(
+            f"load: {path.name!r} declares {nv} vertices and {nf} faces but is shorter; re-export it"
+        )
     faces = np.array(faces, dtype=np.int64).reshape(-1, 3)
     if len(faces) and (faces.max() >= nv or faces.min() < 0):
         raise InvalidScan(f"load: {path.name!r} has face indices outside 0..{nv - 1}")

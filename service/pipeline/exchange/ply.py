@@ -17,7 +17,7 @@ import numpy as np
 import trimesh
 from trimesh.exchange import ply as _ply
 
-from service.errors import InvalidScan
+from service.errors import UnreadableScan
 from service.pipeline.exchange.meshes import finish
 from service.pipeline.exchange.meshes import load_trimesh
 from service.pipeline.exchange.meshes import short
@@ -91,7 +91,7 @@ def _read_elements(path: Path) -> dict | None:
             else:
                 _ply._ply_binary(elements, f)
     except Exception as e:  # noqa: BLE001 - any parser failure means an unreadable file
-        raise InvalidScan(f"load: {path.name!r} could not be read as PLY ({short(e)}); re-export it") from None
+        raise UnreadableScan(f"load: {path.name!r} could not be read as PLY ({short(e)}); re-export it") from None
     return elements
 
 

@@ -25,6 +25,7 @@ import warnings
 from pathlib import Path
 
 from PIL import Image
+from trimesh.resolvers import FilePathResolver
 
 from service.errors import InvalidImage
 from service.errors import MissingFile
@@ -64,9 +65,14 @@ def check_references(main: Path, fmt: str) -> list[str]:
     elif fmt == "gltf":
         doc = json.loads(main.read_text(encoding="utf-8"))
         for kind in ("buffers", "images"):
-            for item in doc.get(kind) or []:
-                uri = item.get("uri")
-                if uri and not uri.startswith("data:") and _find(main.parent, urllib.parse.unquote(uri)) is None:
+            items = doc.get(kind) if isinstance(doc, dict) else None
+            # glTF 1.0 keeps them in a dict by id; a wrong type is the loader's to report
+            items = items.values() if isinstance(items, dict) else items if isinstance(items, list) else []
+            for item in items:
+                uri = item.get("uri") if isinstance(item, dict) else None
+                if not isinstance(uri, str) or not uri or uri.startswith("data:"):
+                    continue
+                if _find(main.parent, urllib.parse.unquote(uri)) is None:
                     raise MissingFile(
                         f"load: {main.name!r} refers to {uri!r}, which is missing from the upload; "
                         "zip the .gltf together with its .bin and texture files"
@@ -127,6 +133,24 @@ def refuse_outside(main: Path, ref: str) -> UnsafeReference:
         f"load: {main.name!r} refers to {ref!r}, which is outside the upload; "
         "references must be relative paths to files in the same upload (zip them together)"
     )
+
+
+class UploadResolver(FilePathResolver):
+    """trimesh's file resolver, finding side files the way `check_references` does.
+
+    Scanner software on Windows writes `map_Kd .\\texture.jpg` or `..\\maps\\A.JPG`;
+    names are matched with either separator and without case, inside the upload only.
+    """
+
+    def __init__(self, folder: Path):
+        super().__init__(str(folder))
+        self.folder = Path(folder)
+
+    def get(self, name: str) -> bytes:
+        found = _find(self.folder, name)
+        if found is None:
+            raise FileNotFoundError(f"{name!r} is not in the upload")
+        return found.read_bytes()
 
 
 def _find(folder: Path, name: str) -> Path | None:

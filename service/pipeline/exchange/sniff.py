@@ -13,9 +13,15 @@ import json
 import re
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 _HEAD = 4096
+# what zipfile raises on a damaged archive: besides BadZipFile, a flipped byte in an entry name
+# is a UnicodeDecodeError, a bad size a ValueError or EOFError, bad deflate data a zlib.error
+ZIP_ERRORS = (
+    zipfile.BadZipFile, UnicodeDecodeError, ValueError, EOFError, OSError, NotImplementedError, zlib.error
+)
 _FLOAT_ROW = re.compile(rb"^\s*[-+0-9.eE]+(\s+[-+0-9.eE]+){2,8}\s*$")
 
 
@@ -79,7 +85,7 @@ def _sniff_zip(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
-    except zipfile.BadZipFile:
+    except ZIP_ERRORS:
         return "zip"
     if any(n.lower() == "3d/3dmodel.model" for n in names):
         return "3mf"
