@@ -5,6 +5,7 @@ go to the bucket, not through the app. (The transport itself is tested in tests/
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import pytest
@@ -29,6 +30,15 @@ from tests.viewer.browser import origin
 pytestmark = pytest.mark.slow
 
 MB = 1024 * 1024
+
+
+@pytest.fixture
+def long_scan(tmp_path):
+    """30 parts of 1 MB: enough that the cut, the pause and the closed tab all fall mid-way however fast the
+    machine is (with 13 parts a quiet machine had sent them all before the tab closed)."""
+    path = tmp_path / "bình gốm.ply"
+    path.write_bytes(os.urandom(30 * MB))
+    return path
 
 
 def serve(tmp_path, part_delay: float = 0, **extra):
@@ -58,7 +68,8 @@ def upload_page(context, live, scan, *, sign_in: bool = True):
     return page, errors
 
 
-def test_cut_connection_pause_and_closed_tab_resume_where_they_stopped(tmp_path, scan):  # noqa: F811
+def test_cut_connection_pause_and_closed_tab_resume_where_they_stopped(tmp_path, long_scan):
+    scan = long_scan
     live, calls = serve(tmp_path, part_delay=0.6, upload_part_mb=1)
     total = math.ceil(scan.stat().st_size / MB)
     try:
