@@ -5,7 +5,7 @@ delivery.py
 Benchmark (not a test) of viral-scale delivery, docs/delivery.md:
 
 1. processes one textured box in a temporary data dir;
-2. starts `heritage-ar serve --production` (gunicorn, 2 x cores workers) and
+2. starts `heritage-ar serve --production` (granian, one worker per core) and
    nginx (Debian package `nginx`, own config, free loopback port) serving a
    static copy of the same bytes (page, embed, oEmbed answer, QR, model file);
    and nginx with scripts/nginx-front.conf in front of the app (5 s micro-cache);
@@ -211,7 +211,7 @@ def run(seconds: int, conns: list[int], server: list[str]) -> dict:
             for name in ("beacon", "mix"):
                 results["rows"].append({"endpoint": name, "conns": c, "app": wrk(app_url, c, seconds, scripts[name]),
                                         "nginx": None, "front": wrk(front_url, c, seconds, scripts[name])})
-        stop(procs)  # gunicorn workers write their last counts as they exit; nginx flushes its log
+        stop(procs)  # production workers write their last counts as they exit; nginx flushes its log
         results["counts"] = check_counts(work / "var", nginx_dir / "tmp" / "beacons.log", art["slug"], results)
         return results
     finally:
@@ -312,10 +312,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=2)
     parser.add_argument("--conns", default="1,16,64,256")
     parser.add_argument("--plot-only", action="store_true", help="redraw the plot from benchmarks/out/delivery.json")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: 2 x cores)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: the server's)")
     args = parser.parse_args()
-    server = ["--threads", str(args.threads)] + (["--workers", str(args.workers)] if args.workers else [])
+    server = (["--threads", str(args.threads)] if args.threads else []) + (["--workers", str(args.workers)] if args.workers else [])
     if args.plot_only:
         plot(json.loads((OUT / "delivery.json").read_text()))
         return

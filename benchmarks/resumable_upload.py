@@ -5,7 +5,7 @@ resumable_upload.py
 Benchmark (not a test) of the server's memory during a large resumable
 upload, docs/uploads.md:
 
-1. starts `heritage-ar serve` (or `serve --production`: gunicorn) in its own
+1. starts `heritage-ar serve` (or `serve --production`: granian) in its own
    process on a temporary data dir with local storage;
 2. uploads a 2 GB file through the local-mode protocol (POST, PUT parts
    3 at a time, complete), the parts made on the fly, never the whole file;
@@ -111,7 +111,7 @@ def upload(url: str, key: str, size: int, parallel: int, sampler: Sampler) -> di
 
 
 def wait_up(url: str, timeout: float = 120) -> None:
-    """Until the server answers (gunicorn's workers take a few seconds to import the app on 2 cores)."""
+    """Until the server answers (production workers take a few seconds to import the app on 2 cores)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -149,7 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
     parser.add_argument("--gb", type=float, default=2.0, help="file size in GB (default 2)")
     parser.add_argument("--parallel", type=int, default=3, help="parts in flight, as uploader.js (default 3)")
-    parser.add_argument("--production", action="store_true", help="gunicorn (serve --production) instead of serve")
+    parser.add_argument("--production", action="store_true", help="granian (serve --production) instead of serve")
     parser.add_argument("--plot", type=Path, default=PLOT)
     args = parser.parse_args()
     size = int(args.gb * 1024 * MB)
@@ -179,7 +179,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     rows = sampler.rows
     base, peak, end = rows[0][2], max(r[2] for r in rows), rows[-1][2]
-    kind = "gunicorn, 2 workers" if args.production else "serve (threaded)"
+    kind = "granian, 2 workers" if args.production else "serve (threaded)"
     print(f"resumable upload, local storage, {size / MB / 1024:.2f} GB in {result['parts']} parts of "
           f"{result['part_size'] // MB} MB, {args.parallel} at a time, server: {kind}")
     print(f"{'seconds':>8}  {'sent GB':>8}  {'server RSS MB':>14}")

@@ -40,17 +40,18 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="HTTP threads (per worker with --production).")
-@click.option("--production", is_flag=True, help="gunicorn with several worker processes (docs/delivery.md).")
-@click.option("--workers", default=None, type=int, help="With --production: worker processes (default 2 x cores).")
-def serve(host: str, port: int, threads: int, production: bool, workers: int | None) -> None:
+@click.option("--threads", default=None, type=int,
+              help="HTTP threads (default 8; with --production per worker, default 2 x cores + 1).")
+@click.option("--production", is_flag=True, help="granian, one worker process per core (docs/delivery.md).")
+@click.option("--workers", default=None, type=int, help="With --production: worker processes (default: one per core).")
+def serve(host: str, port: int, threads: int | None, production: bool, workers: int | None) -> None:
     """Run the HTTP service (and in-process workers with the inline queue)."""
     _logging()
     if production:
         from service.production import run
 
-        click.echo(f"heritage-ar (gunicorn) on http://{host}:{port}")
-        run(_settings(), host=host, port=port, workers=workers, threads=min(threads, 8))
+        click.echo(f"heritage-ar (granian) on http://{host}:{port}")
+        run(_settings(), host=host, port=port, workers=workers, threads=threads)
         return
     from waitress import serve as waitress_serve
 
@@ -59,7 +60,7 @@ def serve(host: str, port: int, threads: int, production: bool, workers: int | N
     app = create_app()
     settings = app.config["SETTINGS"]
     click.echo(f"heritage-ar on http://{host}:{port}  storage={settings.storage} queue={settings.queue}")
-    waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=settings.max_upload_mb * 2**20)
+    waitress_serve(app, host=host, port=port, threads=threads or 8, max_request_body_size=settings.max_upload_mb * 2**20)
 
 
 @cli.command()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import logging
+import multiprocessing.util
 import os
 import re
 import threading
@@ -246,3 +247,5 @@ def init_app(app) -> None:
     app.extensions["flusher"] = flusher  # flusher.counts is the app's counter
     if not settings.testing:
         atexit.register(flusher.stop_quietly)
+        # a worker process of the production server ends through multiprocessing, which skips atexit
+        multiprocessing.util.Finalize(None, flusher.stop_quietly, exitpriority=10)
