@@ -75,11 +75,19 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _register_errors(app: Flask) -> None:
     from flask import jsonify
+    from flask import request
+
+    from service.messages import Message
+    from service.messages import error_lang
     from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(HeritageError)
     def heritage_error(e: HeritageError):
-        return jsonify(error=e.to_dict()), e.status
+        lang = error_lang(request) if isinstance(e.message, Message) else "en"
+        response = jsonify(error=e.to_dict(lang))
+        response.headers["Content-Language"] = lang  # the studio shows its own words when this is not its language
+        response.vary.add("Accept-Language")
+        return response, e.status
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

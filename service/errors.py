@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from service.messages import render
+
 
 class HeritageError(Exception):
     """An error that heritage-ar can show to the person who caused it."""
@@ -25,8 +27,9 @@ class HeritageError(Exception):
         self.message = message
         self.context = context
 
-    def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message}
+    def to_dict(self, lang: str = "en") -> dict:
+        """The JSON error body; `lang` "vi" gives the Vietnamese wording where the message has one."""
+        body = {"code": self.code, "message": render(self.message, lang)}
         if self.context:
             body["details"] = {k: v for k, v in self.context.items() if v is not None}
         return body

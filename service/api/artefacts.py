@@ -30,6 +30,7 @@ from service.db.queries import set_metadata
 from service.errors import BadRequest
 from service.errors import InvalidMetadata
 from service.errors import MetadataTooLarge
+from service.messages import Message
 from service.jobs import enqueue
 from service.jobs import uploads
 from service.jobs.fair import check_upload
@@ -210,7 +211,7 @@ def patch_artefact(artefact_id: str):
     set_metadata(artefact, md, partial=True)
     check_limits(metadata_of(artefact))  # the merged result too: many small PATCHes add up
     if not (artefact.title_vi or artefact.title_en):
-        raise InvalidMetadata("metadata.title: an artefact needs a title in vi or en")
+        raise InvalidMetadata(Message("md_title_kept"))
     db.commit()
     viewer_publish.publish_artefact(artefact)
     return jsonify(artefact_json(db, artefact))

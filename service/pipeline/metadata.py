@@ -12,6 +12,7 @@ import json
 
 from service.errors import InvalidMetadata
 from service.errors import MetadataTooLarge
+from service.messages import Message
 from service.pipeline.constants import FLAT_KINDS
 from service.pipeline.constants import UNITS
 from service.pipeline.paradata import check_digitisation
@@ -120,7 +121,7 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
       For PATCH: fields may be missing.
     """
     if not isinstance(raw, dict):
-        raise InvalidMetadata("metadata: expected a JSON object such as {\"title\": {\"vi\": \"...\", \"en\": \"...\"}}")
+        raise InvalidMetadata(Message("md_object"))
     check_limits(raw)
     md = dict(raw)
     title = md.get("title")
@@ -128,31 +129,31 @@ def validate_metadata(raw: object, *, partial: bool = False) -> dict:
         title = {"en": title}
     if title is not None:
         if not isinstance(title, dict) or not all(isinstance(v, str) for v in title.values()):
-            raise InvalidMetadata("metadata.title: expected {\"vi\": \"...\", \"en\": \"...\"}")
+            raise InvalidMetadata(Message("md_title_shape"))
         title = {k: v.strip() for k, v in title.items() if k in ("vi", "en") and v.strip()}
         md["title"] = title
     if not partial and not title:
-        raise InvalidMetadata("metadata.title: give a title in Vietnamese (vi) or English (en)")
+        raise InvalidMetadata(Message("md_title_missing"))
     for key in _TEXT_FIELDS:
         if key in md and md[key] is not None and not isinstance(md[key], str):
-            raise InvalidMetadata(f"metadata.{key}: expected text, got {type(md[key]).__name__}")
-    _check_choice(md, "kind", KINDS, "is not one of")
-    _check_choice(md, "unit", UNITS, "is not one of")
-    _check_choice(md, "licence", LICENCES, "is an unknown licence; use one of")
-    _check_choice(md, "category", CATEGORIES, "is not one of")
+            raise InvalidMetadata(Message("md_text", key=key, type=type(md[key]).__name__))
+    _check_choice(md, "kind", KINDS)
+    _check_choice(md, "unit", UNITS)
+    _check_choice(md, "licence", LICENCES)
+    _check_choice(md, "category", CATEGORIES)
     if md.get("up_axis") is not None and str(md["up_axis"]).upper().lstrip("+-") not in ("X", "Y", "Z"):
-        raise InvalidMetadata(f"metadata.up_axis: {md['up_axis']!r}; use +Y, +Z, -Z, ...")
+        raise InvalidMetadata(Message("md_up_axis", value=md["up_axis"]))
     if md.get("dimensions") is not None:
         md["dimensions"] = _check_dimensions(md["dimensions"])
-    _check_choice(md, "flat_kind", FLAT_KINDS, "is not one of")
+    _check_choice(md, "flat_kind", FLAT_KINDS)
     if md.get("listed") is not None and not isinstance(md["listed"], bool):
-        raise InvalidMetadata(f"metadata.listed: expected true or false, got {md['listed']!r}")
+        raise InvalidMetadata(Message("md_bool", key="listed", value=md["listed"]))
     if md.get("digitisation") is not None:
         md["digitisation"] = check_digitisation(md["digitisation"])
     if md.get("creator_ids") is not None:
         md["creator_ids"] = check_identifiers(md["creator_ids"])
     if md.get("rectify") is not None and not isinstance(md["rectify"], bool):
-        raise InvalidMetadata(f"metadata.rectify: expected true or false, got {md['rectify']!r}")
+        raise InvalidMetadata(Message("md_bool", key="rectify", value=md["rectify"]))
     check_scale_bar(md)
     return md
 
@@ -167,7 +168,7 @@ def check_limits(md: dict) -> None:
     size = len(json.dumps(md, ensure_ascii=False).encode("utf-8"))
     if size > MAX_METADATA_BYTES:
         raise MetadataTooLarge(
-            f"metadata: {size:,} bytes of JSON, over the limit of {MAX_METADATA_BYTES:,}; shorten the longest fields",
+            Message("md_too_large", size=size, limit=MAX_METADATA_BYTES),
             field="metadata", limit=MAX_METADATA_BYTES,
         )
     title = md.get("title")
@@ -180,36 +181,36 @@ def check_limits(md: dict) -> None:
             _check_text(key, md.get(key), limit)
     extra = [k for k in md if k not in TEXT_LIMITS and k not in PUBLIC_FIELDS]
     if len(extra) > MAX_EXTRA_FIELDS:
-        raise InvalidMetadata(f"metadata: {len(extra)} extra fields, over the limit of {MAX_EXTRA_FIELDS}",
+        raise InvalidMetadata(Message("md_extra_fields", count=len(extra), limit=MAX_EXTRA_FIELDS),
                               field="metadata", limit=MAX_EXTRA_FIELDS)
     for key in extra:
         if len(key) > MAX_FIELD_NAME:
-            raise InvalidMetadata(f"metadata: field name {key[:40]!r}... is longer than {MAX_FIELD_NAME} characters",
+            raise InvalidMetadata(Message("md_field_name", name=key[:40], limit=MAX_FIELD_NAME),
                                   field=key[:MAX_FIELD_NAME], limit=MAX_FIELD_NAME)
         _check_value(key, md[key], 1)
 
 
 def _check_text(name: str, value: object, limit: int) -> None:
     if isinstance(value, str) and len(value) > limit:
-        raise InvalidMetadata(f"metadata.{name}: {len(value):,} characters, over the limit of {limit:,}",
+        raise InvalidMetadata(Message("md_text_long", name=name, length=len(value), limit=limit),
                               field=name, limit=limit)
 
 
 def _check_value(name: str, value: object, depth: int) -> None:
     """Extra fields: text, lists and objects within the limits, nested at most MAX_DEPTH deep."""
     if depth > MAX_DEPTH:
-        raise InvalidMetadata(f"metadata.{name}: nested deeper than {MAX_DEPTH} levels", field=name, limit=MAX_DEPTH)
+        raise InvalidMetadata(Message("md_nested", name=name, limit=MAX_DEPTH), field=name, limit=MAX_DEPTH)
     if isinstance(value, str):
         _check_text(name, value, MAX_EXTRA_TEXT)
     elif isinstance(value, list):
         if len(value) > MAX_LIST_ITEMS:
-            raise InvalidMetadata(f"metadata.{name}: {len(value)} items, over the limit of {MAX_LIST_ITEMS}",
+            raise InvalidMetadata(Message("md_items", name=name, count=len(value), limit=MAX_LIST_ITEMS),
                                   field=name, limit=MAX_LIST_ITEMS)
         for i, item in enumerate(value):
             _check_value(f"{name}[{i}]", item, depth + 1)
     elif isinstance(value, dict):
         if len(value) > MAX_LIST_ITEMS:
-            raise InvalidMetadata(f"metadata.{name}: {len(value)} keys, over the limit of {MAX_LIST_ITEMS}",
+            raise InvalidMetadata(Message("md_keys", name=name, count=len(value), limit=MAX_LIST_ITEMS),
                                   field=name, limit=MAX_LIST_ITEMS)
         for key, item in value.items():
             _check_value(f"{name}.{key}", item, depth + 1)
@@ -219,36 +220,38 @@ def check_scale_bar(md: dict) -> None:
     if not bar:
         return
     if not isinstance(bar, dict) or not isinstance(bar.get("distance"), (int, float)) or bar["distance"] <= 0:
-        raise InvalidMetadata('metadata.scale_bar.distance: give the bar\'s length, e.g. {"distance": 8, "unit": "cm"}')
+        raise InvalidMetadata(Message("md_scale_bar"))
     unit = bar.get("unit", "cm")
     if unit not in UNITS:
-        raise InvalidMetadata(f"metadata.scale_bar.unit: {unit!r} is not one of {', '.join(UNITS)}")
+        raise InvalidMetadata(Message("md_choice", key="scale_bar.unit", value=unit, choices=", ".join(UNITS)))
 
 
-def _check_choice(md: dict, key: str, choices, wording: str) -> None:
+def _check_choice(md: dict, key: str, choices) -> None:
     # `kind` may not be null; the others may; any other type (a list, a number) is refused, never looked up
     value = md.get(key)
     if value is None and (key != "kind" or key not in md):
         return
     if not isinstance(value, str) or value not in choices:
-        raise InvalidMetadata(f"metadata.{key}: {value!r} {wording} {', '.join(choices)}")
+        if key == "licence":
+            raise InvalidMetadata(Message("md_licence", value=value, choices=", ".join(choices)))
+        raise InvalidMetadata(Message("md_choice", key=key, value=value, choices=", ".join(choices)))
 
 
 def _check_dimensions(dims: object) -> dict:
     if not isinstance(dims, dict):
-        raise InvalidMetadata("metadata.dimensions: expected {\"height\": 32, \"width\": 20, \"unit\": \"cm\"}")
+        raise InvalidMetadata(Message("md_dimensions"))
     unit = dims.get("unit", "cm")
     if unit not in UNITS:
-        raise InvalidMetadata(f"metadata.dimensions.unit: {unit!r} is not one of {', '.join(UNITS)}")
+        raise InvalidMetadata(Message("md_choice", key="dimensions.unit", value=unit, choices=", ".join(UNITS)))
     out = {"unit": unit}
     for key in ("width", "height", "depth"):
         value = dims.get(key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise InvalidMetadata(f"metadata.dimensions.{key}: expected a positive number, got {value!r}")
+            raise InvalidMetadata(Message("md_positive", key=key, value=value))
         if value * UNITS[unit] > 100:
-            raise InvalidMetadata(f"metadata.dimensions.{key}: {value} {unit} is over 100 m; check the unit")
+            raise InvalidMetadata(Message("md_over_100m", key=key, value=value, unit=unit))
         out[key] = float(value)
     return out
 

@@ -30,7 +30,10 @@ from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
 
 from service.errors import HeritageError
+from service.messages import Message
+from service.messages import render
 from service.studio.text import TEXT
+from service.studio.text import error_names
 from service.studio.text import pick_lang
 from service.studio.text import stage_names
 from service.studio.text import translator
@@ -87,7 +90,8 @@ def _context() -> dict:
     if "t" not in g:  # a render outside a studio request (a page published from a job or a test context)
         return {}
     return {"t": g.t, "lang": g.lang, "user": load_user(), "can": can, "kinds": TEXT[g.lang]["kinds"],
-            "title_of": _title_of, "size_of": _size_of, "stages": stage_names(g.lang)}
+            "title_of": _title_of, "size_of": _size_of, "stages": stage_names(g.lang),
+            "errors": error_names(g.lang)}
 
 
 def _title_of(art) -> str:
@@ -129,11 +133,14 @@ def _wants_json() -> bool:
 
 
 def _heritage_error(e: HeritageError):
+    lang = g.lang if isinstance(e.message, Message) else "en"
     if _wants_json():
-        return jsonify(error=e.to_dict()), e.status
+        response = jsonify(error=e.to_dict(lang))
+        response.headers["Content-Language"] = lang
+        return response, e.status
     if e.status == 404:
         return _page_error(404, "not_found", "not_found_body")
-    return render_template("studio/error.html", title=g.t("error_generic", msg=""), message=e.message), e.status
+    return render_template("studio/error.html", title=g.t("error_generic", msg=""), message=render(e.message, lang)), e.status
 
 
 def _csrf_error(e: CSRFError):

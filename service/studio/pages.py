@@ -37,6 +37,7 @@ from service.db.queries import current_version
 from service.db.queries import get_artefact
 from service.db.queries import latest_job
 from service.errors import InvalidMetadata
+from service.messages import Message
 from service.pipeline.constants import UNITS
 from service.pipeline.metadata import KINDS
 from service.pipeline.metadata import LICENCES
@@ -107,7 +108,7 @@ def validate():
     """Check a catalogue record with the API's rules, before a long upload starts."""
     body = request.get_json(silent=True)
     if body is None:
-        raise InvalidMetadata("metadata: send a JSON object with the catalogue fields")
+        raise InvalidMetadata(Message("md_object_fields"))
     validate_metadata(body, partial=request.args.get("partial") == "1")
     return jsonify(ok=True)
 

@@ -124,6 +124,7 @@ TEXT = {
         "stage": "Stage",
         "progress": "Progress",
         "failure": "Why it failed",
+        "technical_detail": "Technical detail",
         "retry": "Try again",
         "open_share": "Open the share page",
         "share": "Share",
@@ -327,6 +328,7 @@ TEXT = {
         "stage": "Bước",
         "progress": "Tiến độ",
         "failure": "Lý do thất bại",
+        "technical_detail": "Chi tiết kỹ thuật (tiếng Anh)",
         "retry": "Thử lại",
         "open_share": "Mở trang chia sẻ",
         "share": "Chia sẻ",
@@ -458,11 +460,78 @@ STAGES = {
     "uv atlas and texture": ("tạo bề mặt màu", "making the texture"),
 }
 
+# an error's code (errors.py, the API's JSON body) in plain words with what to do; shown beside the
+# technical message where that message is not in the page's language (most job failures are English)
+ERRORS = {
+    "bad_request": ("Yêu cầu không hợp lệ. Hãy kiểm tra lại thông tin đã nhập.",
+                    "The request was not valid. Check what was entered."),
+    "invalid_metadata": ("Hồ sơ hiện vật có trường chưa đúng. Hãy sửa trường được nêu rồi thử lại.",
+                         "A catalogue field is not right. Correct the field named and try again."),
+    "invalid_annotation": ("Ghi chú chưa hợp lệ. Hãy kiểm tra vị trí và nội dung của ghi chú.",
+                           "A note is not valid. Check where it is placed and what it says."),
+    "metadata_too_large": ("Hồ sơ hiện vật quá dài. Hãy rút ngắn các trường dài nhất.",
+                           "The catalogue record is too long. Shorten the longest fields."),
+    "missing_file": ("Chưa có tệp nào được gửi. Hãy chọn tệp rồi tải lên lại.",
+                     "No file arrived. Choose the files and upload again."),
+    "unsupported_format": ("Định dạng tệp này chưa được hỗ trợ. Hãy xuất lại thành glTF, OBJ, PLY, STL, FBX hoặc ảnh JPEG/PNG.",
+                           "This file format is not supported. Export it again as glTF, OBJ, PLY, STL, FBX or JPEG/PNG photos."),
+    "upload_too_large": ("Tệp lớn hơn giới hạn cho phép. Hãy chia nhỏ hoặc liên hệ quản trị hệ thống.",
+                         "The file is over the size limit. Split it or ask the operator."),
+    "unsafe_archive": ("Tệp nén có nội dung không an toàn (đường dẫn lạ hoặc quá lớn khi giải nén). Hãy nén lại chỉ các tệp cần thiết.",
+                       "The archive is unsafe (odd paths, or too large once unpacked). Zip only the files needed again."),
+    "invalid_scan": ("Không đọc được bản quét thành mô hình 3D. Hãy mở tệp trong phần mềm quét, kiểm tra rồi xuất lại.",
+                     "The scan could not be read as a 3D model. Open it in the scanning software, check it and export it again."),
+    "unsafe_reference": ("Bản quét trỏ tới tệp nằm ngoài gói tải lên. Hãy đặt mọi tệp bề mặt vào cùng thư mục rồi nén lại.",
+                         "The scan points at a file outside the upload. Put every texture beside it and zip them again."),
+    "scan_too_large": ("Bản quét quá lớn để xử lý. Hãy giảm số mặt trong phần mềm quét rồi tải lên lại.",
+                       "The scan is too large to process. Reduce its faces in the scanning software and upload again."),
+    "invalid_image": ("Không đọc được ảnh. Hãy xuất lại ảnh dạng JPEG hoặc PNG.",
+                      "A photo could not be read. Export it again as JPEG or PNG."),
+    "invalid_photo_set": ("Bộ ảnh chưa dùng được (quá ít ảnh, ảnh nhòe hoặc khác kích thước). Hãy chụp thêm ảnh rõ nét quanh hiện vật.",
+                          "The photo set cannot be used (too few, blurred or mixed sizes). Take more sharp photos around the object."),
+    "processing_failed": ("Quá trình xử lý bị dừng (hết thời gian hoặc bộ nhớ). Hãy thử xử lý lại; nếu vẫn lỗi, hãy báo quản trị hệ thống.",
+                          "Processing stopped (out of time or memory). Process it again; if it fails again, tell the operator."),
+    "preview_failed": ("Không tạo được ảnh xem trước; các tệp 3D vẫn dùng được. Hãy thử xử lý lại.",
+                       "The previews could not be made; the 3D files are fine. Process it again."),
+    "signing_failed": ("Không ký được chứng nhận nguồn gốc. Hãy báo quản trị hệ thống kiểm tra chứng thư.",
+                       "The provenance signature failed. Ask the operator to check the certificate."),
+    "storage_quota_exceeded": ("Bảo tàng đã dùng hết dung lượng lưu trữ. Hãy gỡ bớt hiện vật cũ hoặc liên hệ quản trị hệ thống.",
+                               "Your museum's storage is full. Withdraw old artefacts or ask the operator."),
+    "queue_full": ("Đang có quá nhiều việc chờ xử lý. Hãy thử lại sau ít phút.",
+                   "Too many jobs are waiting. Try again in a few minutes."),
+    "rate_limited": ("Quá nhiều yêu cầu trong thời gian ngắn. Hãy chờ một chút rồi thử lại.",
+                     "Too many requests in a short time. Wait a moment and try again."),
+    "part_rejected": ("Một phần của tệp tải lên bị từ chối. Hãy tải lên lại tệp đó.",
+                      "A part of the upload was refused. Upload that file again."),
+    "upload_not_found": ("Không tìm thấy lượt tải lên này (có thể đã hết hạn). Hãy tải lên lại từ đầu.",
+                         "This upload was not found (it may have expired). Start the upload again."),
+    "conflict": ("Hiện vật đang được xử lý hoặc đã thay đổi. Hãy tải lại trang rồi thử lại.",
+                 "The artefact is being processed or has changed. Reload the page and try again."),
+    "unauthorized": ("Phiên đăng nhập đã hết. Hãy đăng nhập lại.",
+                     "Your session has ended. Sign in again."),
+    "csrf_failed": ("Biểu mẫu đã hết hạn. Hãy tải lại trang rồi thử lại.",
+                    "The form had expired. Reload the page and try again."),
+    "insufficient_scope": ("Vai trò của bạn không cho phép việc này. Hãy hỏi quản trị viên của bảo tàng.",
+                           "Your role does not allow this. Ask your museum's administrator."),
+    "not_found": ("Không tìm thấy, hoặc mục này thuộc về bảo tàng khác.",
+                  "Not found, or it belongs to another institution."),
+    "artefact_not_found": ("Không tìm thấy hiện vật, hoặc hiện vật thuộc về bảo tàng khác.",
+                           "The artefact was not found, or it belongs to another institution."),
+    "internal_error": ("Đã có lỗi phía máy chủ. Hãy thử lại; nếu vẫn lỗi, hãy báo quản trị hệ thống.",
+                       "Something went wrong on the server. Try again; if it persists, tell the operator."),
+}
+
 
 def stage_names(lang: str) -> dict[str, str]:
     """{stage: plain words in `lang`}."""
     i = 0 if lang == "vi" else 1
     return {k: v[i] for k, v in STAGES.items()}
+
+
+def error_names(lang: str) -> dict[str, str]:
+    """{error code: plain words with what to do, in `lang`}."""
+    i = 0 if lang == "vi" else 1
+    return {k: v[i] for k, v in ERRORS.items()}
 
 
 def pick_lang(request: Request) -> str:

@@ -8,6 +8,7 @@ import re
 import markupsafe
 import pytest
 
+from service.studio.text import error_names
 from tests.studio.helpers import make_user
 from tests.studio.helpers import page_token
 from tests.studio.helpers import sign_in
@@ -106,6 +107,17 @@ def test_validate_uses_the_api_rules_and_messages(site):
     no_title = client.post("/studio/validate", json={}, headers={"X-CSRFToken": token})
     assert no_title.get_json()["error"]["message"].startswith("metadata.title:")
     assert client.post("/studio/validate", json={"title": {"en": "A"}}).status_code == 400  # no token
+
+
+def test_validate_answers_in_the_studio_language(site):
+    client = signed_in(site, "editor@museum.vn")
+    client.set_cookie("studio_lang", "vi")
+    token = page_token(client, "/studio/upload")
+    bad = client.post("/studio/validate", json={"title": {"en": "A"}, "dimensions": {"height": -1, "unit": "cm"}},
+                      headers={"X-CSRFToken": token})
+    assert bad.status_code == 400 and bad.headers["Content-Language"] == "vi"
+    assert bad.get_json()["error"] == {"code": "invalid_metadata",
+                                       "message": "metadata.dimensions.height: cần một số lớn hơn 0, không phải -1"}
 
 
 def test_viewer_role_reads_but_cannot_write(site):
@@ -209,6 +221,12 @@ def test_a_failed_artefact_shows_the_reason_in_plain_words(site):
     assert reason and str(markupsafe.escape(reason)) in page and "Traceback" not in page
     assert 'id="retry-btn"' in page
     assert ">failed<" in client.get("/", query_string={"status": "failed"}, headers=EN).get_data(as_text=True)
+    # in Vietnamese: what went wrong and what to do in Vietnamese, the technical message kept beside it
+    code = site.client.get(f"/api/v1/artefacts/{art_id}", headers=site.auth).get_json()["error"]["code"]
+    client.set_cookie("studio_lang", "vi")
+    page = client.get(f"/studio/artefacts/{art_id}").get_data(as_text=True)
+    assert "Lý do thất bại" in page and "Chi tiết kỹ thuật" in page
+    assert str(markupsafe.escape(error_names("vi")[code])) in page and str(markupsafe.escape(reason)) in page
 
 
 def test_admin_makes_and_revokes_api_keys_of_their_institution(site):

@@ -3,9 +3,12 @@
 (function () {
   "use strict";
   var token = document.querySelector('meta[name="csrf-token"]').content;
+  var lang = document.documentElement.lang || "en";
 
   function api(method, url, body) {
-    var opts = { method: method, headers: { "X-CSRFToken": token, "Accept": "application/json" },
+    // the API words its messages in the page's language where it can (service/messages.py)
+    var opts = { method: method, headers: { "X-CSRFToken": token, "Accept": "application/json",
+                                            "Accept-Language": lang },
                  credentials: "same-origin" };
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
@@ -14,7 +17,7 @@
     return fetch(url, opts).then(function (r) {
       if (r.status === 204) return { ok: true, status: 204, body: null };
       return r.json().catch(function () { return null; }).then(function (b) {
-        return { ok: r.ok, status: r.status, body: b };
+        return { ok: r.ok, status: r.status, body: b, lang: r.headers.get("Content-Language") };
       });
     });
   }
@@ -28,9 +31,19 @@
     return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
   }
 
+  // an API error for a person: its message when it is in the page's language, else the code's
+  // plain words in the page's language with the technical message after them
   function message(result) {
     var e = result && result.body && result.body.error;
-    return e ? e.message : "HTTP " + (result ? result.status : "?");
+    if (!e) return "HTTP " + (result ? result.status : "?");
+    var plain = errors()[e.code];
+    if ((result.lang || "en") === lang || !plain) return e.message;
+    return plain + " (" + e.message + ")";
+  }
+
+  function errors() {
+    var el = document.getElementById("studio-errors");
+    return el ? JSON.parse(el.textContent) : {};
   }
 
   // copy buttons: data-copy names the field whose value goes to the clipboard
