@@ -21,6 +21,7 @@ from flask import Response
 from flask import current_app
 from flask import request
 
+from service.annotations import annotation_json
 from service.api.present import base_url
 from service.api.viewer_kit import is_wall
 from service.api.viewer_kit import links_of
@@ -32,6 +33,7 @@ from service.db.public import ready_artefacts
 from service.db.queries import current_version
 from service.db.queries import find_public
 from service.db.queries import metadata_of
+from service.db.queries import notes_of
 from service.errors import BadRequest
 from service.errors import NotFound
 from service.interop import edm
@@ -49,8 +51,8 @@ CACHE = "public, max-age=300"
 MAX_PER_PAGE = 100
 
 
-def published(artefact: Artefact, version: Version, root: str) -> Published:
-    """What the exports may say about a ready artefact (public fields only)."""
+def published(artefact: Artefact, version: Version, root: str, *, notes: bool = False) -> Published:
+    """What the exports may say about a ready artefact (public fields only; curators' notes on request)."""
     store = get_store()
     links = links_of(artefact, root)
     links["oembed"] = f"{root}/oembed?url={quote(links['share'], safe='')}&format=json"
@@ -68,6 +70,7 @@ def published(artefact: Artefact, version: Version, root: str) -> Published:
         processing=processing(manifest, f"heritage-ar {software_version()}"),
         dimensions_m=manifest.get("dimensions_m"),
         modified=version.ready_at.date().isoformat() if version.ready_at else None,
+        notes=[annotation_json(n) for n in notes_of(get_db(), artefact.id)] if notes else [],
     )
 
 
@@ -111,7 +114,7 @@ IIIF_MIME = 'application/ld+json;profile="http://iiif.io/api/presentation/3/cont
 def iiif_manifest(slug: str):
     """The artefact's IIIF Presentation 3.0 Manifest."""
     artefact, version = _one(slug, "iiif")
-    return _json(iiif.manifest(published(artefact, version, base_url())), IIIF_MIME)
+    return _json(iiif.manifest(published(artefact, version, base_url(), notes=True)), IIIF_MIME)
 
 
 @bp.get("/iiif/institutions/<int:institution_id>/collection.json")
@@ -157,4 +160,5 @@ def edm_institution(institution_id: int):
 def voyager_scene(slug: str):
     """The artefact as a Smithsonian Voyager document."""
     artefact, version = _one(slug, "voyager")
-    return _json(voyager.scene(published(artefact, version, base_url()), wall=is_wall(artefact, version)))
+    return _json(voyager.scene(published(artefact, version, base_url(), notes=True),
+                               wall=is_wall(artefact, version)))

@@ -6,8 +6,15 @@ IIIF Presentation 3.0: a Manifest per artefact (label and summary in vi
 and en, metadata pairs, requiredStatement, rights, provider, thumbnail,
 the GLB as `Model` content on the first Canvas, then the poster, cover and
 turntable video as further Canvases; USDZ as a rendering; EDM and Voyager
-as seeAlso) and a Collection per institution, paginated as one Collection
-per page under a top Collection.
+as seeAlso; curators' notes as `commenting` Annotations on the model's
+Canvas) and a Collection per institution, paginated as one Collection per
+page under a top Collection.
+
+A 3D model has no pixels, so its Canvas is the model's front view fitted
+into MODEL_CANVAS units: a note's PointSelector gives x (right) and y
+(down) on that view and z (towards the viewer) in the same units, the form
+the IIIF 3D drafts use for points in a Scene. The exact point in metres is
+in the Voyager export and the API.
 """
 
 from __future__ import annotations
@@ -86,6 +93,39 @@ def _canvas(base: str, key: str, label: dict, body: dict, size: dict) -> dict:
     }
 
 
+def note_point(rec: Published, position: list[float]) -> dict:
+    """A point in metres (+Y up, base centre at the origin) as a PointSelector on the model's Canvas."""
+    width, height = (rec.dimensions_m or [1.0, 1.0])[:2]
+    scale = MODEL_CANVAS / max(width, height, 1e-6)
+    x, y, z = position
+    return {"type": "PointSelector", "x": round(MODEL_CANVAS / 2 + x * scale),
+            "y": round(MODEL_CANVAS / 2 + (height / 2 - y) * scale), "z": round(z * scale)}
+
+
+def note_page(rec: Published, canvas_id: str) -> dict:
+    """Curators' notes as one AnnotationPage of `commenting` Annotations, in their order."""
+    items = []
+    for note in rec.notes:
+        title, body = note["title"], note.get("body") or {}
+        texts = [{"type": "TextualBody", "language": lang, "format": "text/plain",
+                  "value": "\n\n".join(t for t in (title.get(lang), body.get(lang)) if t)}
+                 for lang in ("vi", "en") if title.get(lang) or body.get(lang)]
+        if note.get("image"):
+            texts.append({"id": note["image"], "type": "Image"})
+        anno = {
+            "id": f"{canvas_id}/notes/{note['id']}",
+            "type": "Annotation",
+            "motivation": "commenting",
+            "body": texts,
+            "target": {"type": "SpecificResource", "source": {"id": canvas_id, "type": "Canvas"},
+                       "selector": [note_point(rec, note["position"])]},
+        }
+        if title:
+            anno["label"] = lang_map(title.get("vi"), title.get("en"))
+        items.append(anno)
+    return {"id": f"{canvas_id}/notes", "type": "AnnotationPage", "items": items}
+
+
 def canvases(rec: Published, base: str) -> list[dict]:
     """The 3D model first, then stills and videos that exist."""
     out = []
@@ -93,8 +133,11 @@ def canvases(rec: Published, base: str) -> list[dict]:
     if model:
         body = {"id": rec.urls[model], "type": "Model", "format": "model/gltf-binary",
                 "label": lang_map("Mô hình 3D", "3D model")}
-        out.append(_canvas(base, "model", lang_map(rec.title("vi"), rec.title("en")), body,
-                           {"width": MODEL_CANVAS, "height": MODEL_CANVAS}))
+        canvas = _canvas(base, "model", lang_map(rec.title("vi"), rec.title("en")), body,
+                         {"width": MODEL_CANVAS, "height": MODEL_CANVAS})
+        if rec.notes:
+            canvas["annotations"] = [note_page(rec, canvas["id"])]
+        out.append(canvas)
     for stem, (vi, en) in STILLS.items():
         name = rec.first(f"{stem}.jpg", f"{stem}.webp")
         if name:

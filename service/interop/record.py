@@ -47,6 +47,7 @@ class Published:
     processing: dict = field(default_factory=dict)  # paradata.processing(manifest)
     dimensions_m: list[float] | None = None
     modified: str | None = None  # ISO date of the version
+    notes: list[dict] = field(default_factory=list)  # curators' notes, annotations.annotation_json form
 
     def title(self, lang: str) -> str:
         return display_title(self.metadata, lang)

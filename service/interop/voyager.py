@@ -5,8 +5,11 @@ voyager.py
 A Smithsonian Voyager document (`scene.svx.json`) for one artefact: one
 model whose derivatives are our files as Voyager quality levels (thumb →
 Thumb, web-1024/2048/4096 → Low/Medium/High, master → Highest, ar.glb and
-ar.usdz → AR for Android and iOS), a camera, lights, a setup, and a meta
-component with the catalogue record, the paradata and the preview images.
+ar.usdz → AR for Android and iOS), the curators' notes as the model's
+annotations (Voyager's language keys: EN, VI), a camera, lights, a setup,
+and a meta component with the catalogue record, the paradata and the
+preview images. Notes' camera views are not exported: Voyager keeps them
+as tour snapshots of its own internal state.
 Our models are in metres with +Y up and the base at the origin (pipeline
 normalise step), so the bounding box follows from the measured size.
 """
@@ -42,6 +45,24 @@ def _asset(rec: Published, name: str) -> dict:
 def derivatives(rec: Published) -> list[dict]:
     return [{"usage": usage, "quality": quality, "assets": [_asset(rec, name)]}
             for name, usage, quality in LEVELS if name in rec.urls]
+
+
+def annotations(rec: Published) -> list[dict]:
+    """Curators' notes as Voyager annotations: numbered markers at the point, stem along the normal."""
+    out = []
+    for n, note in enumerate(rec.notes, start=1):
+        title, body = note["title"], note.get("body") or {}
+        item = {"id": note["id"], "marker": str(n), "style": "Circle", "visible": True,
+                "position": [float(v) for v in note["position"]], "direction": [float(v) for v in note["normal"]],
+                "titles": {lang.upper(): text for lang, text in title.items()},
+                "title": title.get("en") or title.get("vi") or ""}
+        if body:
+            item["leads"] = {lang.upper(): text for lang, text in body.items()}
+            item["lead"] = body.get("en") or body.get("vi")
+        if note.get("image"):
+            item["imageUri"] = note["image"]
+        out.append(item)
+    return out
 
 
 def _meta(rec: Published) -> dict:
@@ -86,6 +107,8 @@ def scene(rec: Published, *, wall: bool = False) -> dict:
     box = _bounding_box(rec)
     if box:
         model["boundingBox"] = box
+    if rec.notes:
+        model["annotations"] = annotations(rec)
     size = max(rec.dimensions_m or [1.0])
     return {
         "asset": {"type": DOCUMENT_TYPE, "version": "1.0", "generator": "heritage-ar",

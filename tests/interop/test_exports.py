@@ -189,3 +189,53 @@ def test_collection_pages_list_every_page():
     iiif_prezi3.Collection.model_validate_json(json.dumps(page))
     assert [m["id"] for m in page["items"]] == ["https://ar.example.vn/iiif/s4/manifest.json",
                                                  "https://ar.example.vn/iiif/s5/manifest.json"]
+
+
+def test_notes_travel_as_iiif_and_voyager_annotations(published):
+    client, art = published.client, published.art
+    notes = [
+        {"position": [0.01, 0.02, 0.03], "normal": [0, 0, 1], "title": {"vi": "Nắp hộp", "en": "Lid"},
+         "body": {"vi": "Sơn mài năm 1820", "en": "Lacquered in 1820"}, "image": "https://example.org/lid.jpg"},
+        {"position": [-0.02, 0.0, 0.0], "normal": [-1, 0, 0], "title": {"en": "Hinge"}},
+    ]
+    ids = []
+    for note in notes:
+        resp = client.post(f"/api/v1/artefacts/{art['id']}/annotations", json=note, headers=published.auth)
+        assert resp.status_code == 201, resp.get_data(as_text=True)
+        ids.append(resp.get_json()["id"])
+    client.put(f"/api/v1/artefacts/{art['id']}/annotations/order", json={"order": ids[::-1]}, headers=published.auth)
+
+    doc = _get(client, art["links"]["iiif"]).get_json()
+    iiif_prezi3.Manifest.model_validate_json(json.dumps(doc))
+    canvas = doc["items"][0]
+    page = canvas["annotations"][0]
+    assert [a["id"].rsplit("/", 1)[1] for a in page["items"]] == ids[::-1]  # the curator's order
+    hinge, lid = page["items"]
+    assert lid["motivation"] == "commenting" and lid["target"]["source"]["id"] == canvas["id"]
+    assert {b.get("language"): b.get("value") for b in lid["body"] if b["type"] == "TextualBody"} == {
+        "vi": "Nắp hộp\n\nSơn mài năm 1820", "en": "Lid\n\nLacquered in 1820"}
+    assert {"id": "https://example.org/lid.jpg", "type": "Image"} in lid["body"]
+    assert hinge["label"] == {"vi": ["Hinge"], "en": ["Hinge"]}
+    # the point on the Canvas: the model's front view fitted into the square, +y down
+    box = _get(client, art["links"]["voyager"]).get_json()["models"][0]["boundingBox"]
+    width, height = box["max"][0] - box["min"][0], box["max"][1] - box["min"][1]
+    scale = 1000 / max(width, height)
+    sel = lid["target"]["selector"][0]
+    assert sel["type"] == "PointSelector"
+    assert (sel["x"], sel["y"], sel["z"]) == (round(500 + 0.01 * scale), round(500 + (height / 2 - 0.02) * scale),
+                                             round(0.03 * scale))
+    assert hinge["target"]["selector"][0]["x"] < 500 < sel["x"]
+
+    scene = _get(client, art["links"]["voyager"]).get_json()
+    assert [e.message for e in _voyager_validator().iter_errors(scene)] == []
+    marks = scene["models"][0]["annotations"]
+    assert [(m["id"], m["marker"]) for m in marks] == [(ids[1], "1"), (ids[0], "2")]
+    assert marks[1]["position"] == [0.01, 0.02, 0.03] and marks[1]["direction"] == [0.0, 0.0, 1.0]
+    assert marks[1]["titles"] == {"VI": "Nắp hộp", "EN": "Lid"} and marks[1]["lead"] == "Lacquered in 1820"
+    assert marks[1]["imageUri"] == "https://example.org/lid.jpg"
+
+    # a deleted note leaves every export at once
+    client.delete(f"/api/v1/artefacts/{art['id']}/annotations/{ids[0]}", headers=published.auth)
+    doc = _get(client, art["links"]["iiif"]).get_json()
+    assert [a["id"].rsplit("/", 1)[1] for a in doc["items"][0]["annotations"][0]["items"]] == [ids[1]]
+    assert [m["id"] for m in _get(client, art["links"]["voyager"]).get_json()["models"][0]["annotations"]] == [ids[1]]
