@@ -10,6 +10,8 @@ field. A test checks that both languages have every key and the same names.
 
 from __future__ import annotations
 
+from service.warning_text import WARNINGS
+
 _EXAMPLE_TITLE = '{{"title": {{"vi": "...", "en": "..."}}}}'
 _EXAMPLE_DIMS = '{{"height": 32, "width": 20, "unit": "cm"}}'
 _EXAMPLE_BAR = '{{"distance": 8, "unit": "cm"}}'
@@ -100,3 +102,5 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "metadata.dimensions.{key}: {value} {unit} là hơn 100 m; hãy kiểm tra lại đơn vị",
     },
 }
+
+TEXT.update(WARNINGS)  # the pipeline's warnings, kept in their own module

@@ -47,6 +47,32 @@ def render(message: str, lang: str) -> str:
     return message.render(lang) if isinstance(message, Message) else message
 
 
+def replace_in(message: str, old: str, new: str) -> str:
+    """`message` with `old` replaced by `new` in its text, still a Message (with its values changed) if it was one."""
+    if not isinstance(message, Message):
+        return message.replace(old, new)
+    return Message(message.key, **{k: v.replace(old, new) if isinstance(v, str) else v
+                                   for k, v in message.params.items()})
+
+
+def keys_of(messages: list[str]) -> list[dict | None]:
+    """What a manifest keeps beside its English warnings: each Message's key and values (None for plain text)."""
+    return [{"key": m.key, "params": m.params} if isinstance(m, Message) else None for m in messages]
+
+
+def localise(texts: list[str], keys: list | None, lang: str) -> list[str]:
+    """Stored messages in `lang`: rebuilt from their keys where the table still has them, else as stored."""
+    out = []
+    for i, text in enumerate(texts):
+        entry = keys[i] if isinstance(keys, list) and i < len(keys) else None
+        try:
+            key, params = (entry["key"], entry["params"]) if entry else (None, None)
+            out.append(Message(key, **params).render(lang) if key else text)
+        except (KeyError, TypeError, ValueError, IndexError):  # a key or value an older version wrote
+            out.append(text)
+    return out
+
+
 def error_lang(request) -> str:
     """The language of an API error: Vietnamese when the client's Accept-Language prefers it, else English."""
     # the client's order decides a tie ("vi,en" is Vietnamese), which best_match would give to ours

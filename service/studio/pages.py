@@ -38,6 +38,7 @@ from service.db.queries import get_artefact
 from service.db.queries import latest_job
 from service.errors import InvalidMetadata
 from service.messages import Message
+from service.messages import localise
 from service.pipeline.constants import UNITS
 from service.pipeline.metadata import KINDS
 from service.pipeline.metadata import LICENCES
@@ -122,7 +123,10 @@ def artefact(artefact_id: str):
     version = current_version(db, art)
     files = files_of(version, base_url())
     rows = [(d, _validation(d.info or {})) for d in version.derivatives] if version else []
+    keys = (version.manifest or {}).get("warning_keys") if version else None
+    warnings = localise(body["warnings"], keys, g.lang)
     return render_template("studio/artefact.html", art=art, body=body, job=job, files=files, derivatives=rows,
+                           warnings=warnings,
                            versions=sorted(art.versions, key=lambda v: -v.number),
                            vendor=vendor_paths(vendor_manifest()), **_choices())
 

@@ -141,3 +141,22 @@ def test_the_studio_has_plain_words_for_every_error_code():
     assert missing == []
     for code, (vi, en) in ERRORS.items():
         assert vi != en and vi.endswith(".") and en.endswith("."), code
+
+
+def test_stored_warnings_come_back_in_either_language_and_survive_odd_keys():
+    from service.messages import keys_of
+    from service.messages import localise
+    from service.messages import replace_in
+
+    warnings = [Message("pg_cut_off", cut=20, total=28), "an old plain warning",
+                replace_in(Message("load_counts", count=2, name="tmp-123.gltf"), "tmp-123.gltf", "vase.gltf")]
+    keys = json.loads(json.dumps(keys_of(warnings)))  # as the manifest stores them
+    assert keys[1] is None and keys[2]["params"]["name"] == "vase.gltf"
+    assert localise(warnings, keys, "en") == [str(w) for w in warnings]
+    vi = localise(warnings, keys, "vi")
+    assert vi[0].startswith("photogrammetry: hiện vật chạm mép khung hình ở 20 trên 28 ảnh")
+    assert vi[1] == "an old plain warning" and "'vase.gltf'" in vi[2] and "mảng" in vi[2]
+    # keys a newer or older version wrote, or a hand-edited manifest: the stored text, never an error
+    odd = [{"key": "no_such_key", "params": {}}, {"key": "pg_cut_off", "params": {"cut": 1}}, "x", None]
+    assert localise(["a", "b", "c", "d"], odd, "vi") == ["a", "b", "c", "d"]
+    assert localise(["a"], None, "vi") == ["a"] and localise(["a"], {"not": "a list"}, "vi") == ["a"]

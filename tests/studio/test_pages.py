@@ -313,3 +313,30 @@ def test_every_page_has_a_plain_title_and_one_h1(site):
         title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
         assert "<" not in title and title.endswith("Heritage AR studio"), (path, title)
         assert page.count("<h1") == 1, path
+
+
+CUBE_OBJ = "\n".join(
+    [f"v {x} {y} {z}" for x in (0, 300) for y in (0, 300) for z in (0, 300)]
+    + ["f 1 3 4 2", "f 5 6 8 7", "f 1 2 6 5", "f 3 7 8 4", "f 1 5 7 3", "f 2 4 8 6"]
+).encode()
+
+
+def test_pipeline_warnings_show_in_the_page_language(site):
+    """A scan 300 units across with no unit is taken as millimetres, with a warning staff read in their
+    language; the API keeps the English text and the manifest the key to rebuild it."""
+    from tests.conftest import run_jobs
+
+    resp = site.client.post("/api/v1/artefacts", headers=site.auth, content_type="multipart/form-data",
+                            data={"file": (io.BytesIO(CUBE_OBJ), "cube.obj"), "metadata": '{"title": {"en": "Cube"}}'})
+    art_id = resp.get_json()["id"]
+    run_jobs(site.app)
+    art = site.client.get(f"/api/v1/artefacts/{art_id}", headers=site.auth).get_json()
+    english = "scale: no unit declared and the scan is 300 units across; assumed millimetres"
+    assert english in art["warnings"], art["warnings"]
+    manifest = site.client.get(f"/files/derivatives/{art_id}/v1/manifest.json").get_json()
+    assert {"key": "scale_guessed_mm", "params": {"extent": 300.0}} in manifest["warning_keys"]
+    client = signed_in(site, "editor@museum.vn")
+    assert english in client.get(f"/studio/artefacts/{art_id}", headers=EN).get_data(as_text=True)
+    client.set_cookie("studio_lang", "vi")
+    vi = client.get(f"/studio/artefacts/{art_id}").get_data(as_text=True)
+    assert "scale: chưa khai báo đơn vị và bản quét rộng 300 đơn vị; đã coi là milimét" in vi and english not in vi

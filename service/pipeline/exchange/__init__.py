@@ -22,6 +22,8 @@ from service.errors import HeritageError
 from service.errors import UnreadableScan
 from service.errors import MissingFile
 from service.errors import UnsupportedFormat
+from service.messages import Message
+from service.messages import replace_in
 from service.pipeline.constants import DEFAULT_MAX_FACES
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.exchange import assimp
@@ -116,11 +118,8 @@ def read(main: Path, fmt: str, loader, *, max_faces: int, max_image_pixels: int)
     finally:
         fixed.unlink(missing_ok=True)
     scene.info["source_file"] = main.name
-    scene.warnings = [w.replace(fixed.name, main.name) for w in scene.warnings]
-    scene.warnings.append(
-        f"load: {count} arrays in {main.name!r} declared a count that disagrees with the values they hold; "
-        "the values were used"
-    )
+    scene.warnings = [replace_in(w, fixed.name, main.name) for w in scene.warnings]
+    scene.warnings.append(Message("load_counts", count=count, name=main.name))
     return scene
 
 
@@ -158,7 +157,5 @@ def read_with_fallback(main: Path, fmt: str, loader, *, max_faces: int, max_imag
         log.debug("load: assimp fallback failed on %s", main.name, exc_info=True)
         raise first from None
     log.info("load: %s read with assimp after the first reader refused it (%s)", main.name, first.message)
-    scene.warnings.append(
-        f"load: {main.name!r} was read with assimp, because the first reader refused it: {first.message}"
-    )
+    scene.warnings.append(Message("load_assimp", name=main.name, reason=str(first.message)))
     return scene

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from service.errors import InvalidScan
 from service.errors import UnsupportedFormat
+from service.messages import Message
 from service.pipeline.constants import UNITS
 from service.pipeline.exchange.assimp import available
 from service.pipeline.exchange.assimp import load_assimp
@@ -57,9 +58,7 @@ def load_fbx(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int):
         if named:
             scene.unit = named[0]
         else:
-            scene.warnings.append(
-                f"load: the FBX unit is {centimetres:g} cm, which is not one we name; declare `unit` or a dimension"
-            )
+            scene.warnings.append(Message("load_fbx_unit", cm=float(centimetres)))
     return scene
 
 

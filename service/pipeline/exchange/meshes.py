@@ -26,6 +26,7 @@ from service.errors import InvalidImage
 from service.errors import InvalidScan
 from service.errors import ScanTooLarge
 from service.errors import UnreadableScan
+from service.messages import Message
 from service.pipeline.constants import DEFAULT_MAX_FACES
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.exchange.glb import read_glb
@@ -125,9 +126,7 @@ def finish(scene: Scene, *, max_faces: int, max_image_pixels: int) -> Scene:
             if wild.any():
                 bad = int(wild.any(axis=1).sum())
                 m.visual.uv = np.where(wild, 0.0, uv)
-                scene.warnings.append(
-                    f"load: {bad:,} texture coordinates were NaN, infinite or absurd and were set to 0"
-                )
+                scene.warnings.append(Message("load_bad_uv", bad=bad))
         normals = m._cache.cache.get("vertex_normals")
         if normals is not None and not np.isfinite(normals).all():
             # a broken NORMAL attribute: `repair` computes fresh ones
@@ -145,8 +144,7 @@ def drop_bad_indices(scene: Scene) -> None:
         bad = (faces < 0).any(axis=1) | (faces >= len(m.vertices)).any(axis=1)
         if bad.any():
             scene.warnings.append(
-                f"load: {int(bad.sum()):,} of {len(faces):,} faces named vertices the file does not have "
-                f"(it has {len(m.vertices):,}) and were dropped; re-export the scan if parts are missing"
+                Message("load_bad_indices", bad=int(bad.sum()), faces=len(faces), vertices=len(m.vertices))
             )
             if bad.all():
                 continue

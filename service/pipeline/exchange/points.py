@@ -25,6 +25,7 @@ import numpy as np
 import trimesh
 
 from service.errors import InvalidScan
+from service.messages import Message
 from service.pipeline.exchange.meshes import finish
 from service.pipeline.exchange.meshes import short
 from service.pipeline.scene import Scene
@@ -83,10 +84,7 @@ def _scene(path: Path, fmt: str, xyz: np.ndarray, colours: np.ndarray | None, *,
     mesh = mesh_points(xyz, colours)
     info = {"source_format": fmt, "source_file": path.name, "points": len(xyz), "meshed": "poisson"}
     scene = Scene(meshes=[mesh], up="+Z", info=info)
-    scene.warnings.append(
-        f"load: {path.name!r} is a point cloud of {len(xyz):,} points; it was meshed automatically "
-        "(Poisson). For a better surface, mesh it in your scanner software and upload the mesh"
-    )
+    scene.warnings.append(Message("load_point_cloud", name=path.name, points=len(xyz)))
     return finish(scene, max_faces=max_faces, max_image_pixels=max_image_pixels)
 
 

@@ -30,6 +30,7 @@ from trimesh.resolvers import FilePathResolver
 from service.errors import InvalidImage
 from service.errors import MissingFile
 from service.errors import UnsafeReference
+from service.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,7 @@ def check_references(main: Path, fmt: str) -> list[str]:
         for mtl_name in _mtllibs(main):
             mtl = _find(main.parent, mtl_name)
             if mtl is None:
-                notes.append(f"load: {main.name!r} names material file {mtl_name!r}, which is not in the upload; "
-                             "the mesh is loaded without its materials")
+                notes.append(Message("load_missing_mtl", name=main.name, mtl=mtl_name))
                 continue
             for tex in _mtl_textures(mtl):
                 if _find(mtl.parent, tex) is None:

@@ -17,6 +17,8 @@ import logging
 import numpy as np
 import trimesh
 
+from service.messages import Message
+
 log = logging.getLogger(__name__)
 
 # a face spanning more than this fraction of the texture in u or v ...
@@ -61,8 +63,4 @@ def warn_uv_wrap(scene) -> None:
         if len(bad):
             name = mesh.metadata.get("name") or f"mesh {i}"
             log.warning("load: %s has %d UV wrap-around faces", name, len(bad))
-            scene.warnings.append(
-                f"load: {len(bad):,} faces of {name!r} have texture coordinates that wrap around the texture "
-                "(e.g. u from 0.98 back to 0), which squeezes the whole texture into a streak along the seam; "
-                "split the UV seam (duplicate the seam vertices) in the scanning software and export again"
-            )
+            scene.warnings.append(Message("load_uv_wrap", bad=len(bad), name=str(name)))

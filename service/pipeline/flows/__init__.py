@@ -24,6 +24,8 @@ from importlib import import_module
 from pathlib import Path
 
 from service.errors import InvalidMetadata
+from service.messages import Message
+from service.messages import keys_of
 from service.pipeline import constants as tol
 from service.pipeline.exchange.archive import collect
 from service.pipeline.flows.kinds import decide_kind
@@ -146,6 +148,9 @@ def process(
     body["seconds"] = round(time.perf_counter() - t0, 3)
     # manifest.json is published beside the derivatives: public fields only
     body["metadata"] = public_metadata(metadata)
+    # English text for the API, and each warning's key and values so the studio can show it in Vietnamese
+    body["warning_keys"] = keys_of(body["warnings"])
+    body["warnings"] = [str(w) for w in body["warnings"]]
     progress(99, "manifest")
     write_manifest(out_dir, body)
     progress(100, "done")
@@ -160,4 +165,4 @@ def _after(out_dir: Path, body: dict, *, metadata: dict, options: dict, progress
         except Exception as e:
             log.warning("%s: failed", name, exc_info=True)
             body["steps"][name] = {"status": "failed", "error": str(e) or type(e).__name__}
-            body["warnings"].append(f"{name}: failed ({e}); the 3D files are fine")
+            body["warnings"].append(Message("step_failed", name=name, error=str(e) or type(e).__name__))

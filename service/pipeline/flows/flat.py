@@ -20,6 +20,7 @@ from pathlib import Path
 
 from service.errors import InvalidMetadata
 from service.errors import MissingFile
+from service.messages import Message
 from service.pipeline import constants as tol
 from service.pipeline.constants import DEFAULT_FLAT_KIND
 from service.pipeline.constants import FLAT_KINDS
@@ -108,12 +109,7 @@ def check_aspect(width: float, height: float, photo: Photo, *, rectified: bool) 
             f"this photo (shape {seen:.2f}){hint}"
         )
     if ratio > ASPECT_WARN:
-        what = (
-            "the rectified photo"
-            if rectified
-            else "the photo (is there background around the artefact?)"
-        )
-        return f"flat: the declared shape {declared:.2f} differs from {what} ({seen:.2f}); the texture is stretched to fit"
+        return Message("flat_aspect_rectified" if rectified else "flat_aspect_photo", declared=declared, seen=seen)
     return None
 
 
@@ -135,7 +131,9 @@ def _maybe_rectify(
     if report["status"] == "rectified":
         photo.pixels = pixels
     else:
-        warnings.append(f"rectify: kept the {side} photo as it is: {report['reason']}")
+        reason = report["reason"]
+        warnings.append(Message("rectify_kept_front", reason=reason) if side == "front"
+                        else Message("rectify_kept_back", reason=reason))
     return report
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from service.messages import Message
 from service.pipeline.constants import DEFAULT_MAX_IMAGE_PIXELS
 from service.pipeline.constants import UNITS
 from service.pipeline.derive import derive
@@ -47,6 +48,7 @@ from service.pipeline.photogrammetry.images import DEFAULT_MAX_SIDE
 from service.pipeline.photogrammetry.images import MAX_PHOTOS
 from service.pipeline.photogrammetry.images import MIN_PHOTOS
 from service.pipeline.photogrammetry.images import prepare_photos
+from service.pipeline.photogrammetry.orient import cut_off
 from service.pipeline.photogrammetry.orient import ground_plane
 from service.pipeline.photogrammetry.orient import scale_bar_length
 from service.pipeline.photogrammetry.orient import scale_factor
@@ -160,6 +162,8 @@ def reconstruct_scene(
     stage(62, "meshing and cleaning")
     mesh, T, orientation, floor, (lo, hi) = _mesh(maps, sparse, opts)
     mesh = clean.decimate(mesh, faces=int(opts["mesh_faces"]))
+    sfm_points = mesh.vertices @ np.linalg.inv(T)[:3, :3].T + np.linalg.inv(T)[:3, 3]
+    cut = cut_off(sfm_points, [dm.view for dm in maps.values()])
     done("mesh")
 
     stage(75, "uv atlas and texture")
@@ -200,31 +204,29 @@ def reconstruct_scene(
             "floor_removed": floor,
         },
         "texture": textured.metadata.get("texture", {}),
+        # photos whose frame the object reaches: in most of them, its size cannot be measured
+        "cut_off": sorted(by_name[n].source for n in cut),
         "orientation": orientation,
         "scale": scale,
         "cameras": _cameras(sparse, by_name, T, metres, shift),
         "seconds": seconds,
     }
-    warnings = _warnings(sparse, prep, scale)
+    warnings = _warnings(sparse, prep, scale, cut=len(cut))
     info = {"format": "photogrammetry", "photos": prep["photos"], "registered": len(placed)}
     return Scene(meshes=[textured], unit="m", up="+Y", info=info, warnings=warnings), facts
 
 
-def _warnings(sparse, prep: dict, scale: dict) -> list[str]:
-    """What the manifest tells staff about photos left out and an unknown scale."""
+def _warnings(sparse, prep: dict, scale: dict, *, cut: int = 0) -> list[str]:
+    """What the manifest tells staff about photos left out, an object the photos cut off and an unknown scale."""
     warnings = []
+    if cut > len(sparse.views) / 2:
+        warnings.append(Message("pg_cut_off", cut=cut, total=len(sparse.views)))
     if sparse.failed:
-        warnings.append(
-            f"photogrammetry: {len(sparse.failed)} of {prep['photos']} photos could not be placed (see photogrammetry.not_placed)"
-        )
+        warnings.append(Message("pg_not_placed", failed=len(sparse.failed), photos=prep["photos"]))
     if prep["dropped"]:
-        warnings.append(
-            f"photogrammetry: {len(prep['dropped'])} photos dropped as blurred or duplicate"
-        )
+        warnings.append(Message("pg_dropped", count=len(prep["dropped"])))
     if scale["source"] == "unknown":
-        warnings.append(
-            "photogrammetry: scale unknown; give a dimension or a scale bar for true size in AR"
-        )
+        warnings.append(Message("pg_scale_unknown"))
     return warnings
 
 

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from service.messages import Message
 from service.pipeline import constants as tol
 from service.pipeline.exchange.video import write_mp4
 from service.pipeline.manifest import describe_file
@@ -71,9 +72,7 @@ def process_ring(
         # a larger size would only be upscaled: keep the frames' own size as the top level
         if not usable or long_side > 1.25 * usable[-1]:
             usable.append(long_side - long_side % 2)
-        warnings.append(
-            f"ring: frames are {long_side} px after cropping; larger sizes were not made"
-        )
+        warnings.append(Message("ring_small_frames", side=long_side))
     out_dir = Path(out_dir)
     outputs: dict[str, dict] = {}
     names: dict[int, list[str]] = {size: [] for size in usable}
@@ -199,16 +198,12 @@ def _analyse(
         smalls.append(resize_even(small, STATS_SIDE) if max(small.shape[:2]) > STATS_SIDE else small)
     gains = exposure_gains(smalls, band=o["band"], max_gain=o["max_gain"])
     if np.any(np.isclose(np.abs(np.log(gains)), np.log(o["max_gain"]))):
-        warnings.append(
-            "ring: exposure differs a lot between frames; some could not be matched fully"
-        )
+        warnings.append(Message("ring_exposure"))
     smalls = [apply_gains(f, g) for f, g in zip(smalls, gains)]
     masks = _load_masks(mask_files(files, paths), smalls, max_pixels)
     box, found = crop_box(smalls, band=o["band"], margin=o["margin"], masks=masks)
     if not found:
-        warnings.append(
-            "ring: the object could not be told from the backdrop; frames are not cropped"
-        )
+        warnings.append(Message("ring_no_crop"))
     sh, sw = smalls[0].shape[:2]
     rel = np.array(box, np.float64) / [sw, sh, sw, sh]
     used_masks = masks is not None

@@ -12,6 +12,7 @@ import logging
 import numpy as np
 import trimesh
 
+from service.messages import Message
 from service.pipeline.scene import Scene
 from service.pipeline.steps.upright import detect_up
 
@@ -56,11 +57,10 @@ def orient_up(scene: Scene, *, up: str | None = None, detect: bool = True) -> Sc
             decision.update(up=found["up"], reason=found["reason"], scores=found["scores"])
             if found["detected"]:
                 decision["source"] = "detected"
-                scene.warnings.append(
-                    f"orient_up: up axis detected as {found['up']} (the {scene.info.get('source_format', 'file')} "
-                    f"convention is {convention}): {found['reason']}; if the artefact is not upright, "
-                    "declare up_axis in its metadata"
-                )
+                scene.warnings.append(Message(
+                    "orient_up_detected", up=found["up"], fmt=scene.info.get("source_format", "file"),
+                    convention=convention, reason=found["reason"],
+                ))
     axis = decision["up"]
     if axis != "+Y":
         scene.apply_transform(_TO_Y_UP[axis])

@@ -22,6 +22,7 @@ import numpy as np
 import trimesh
 
 from service.errors import InvalidScan
+from service.messages import Message
 from service.pipeline.geometry import face_cross as _face_cross
 from service.pipeline.geometry import vertex_normals
 from service.pipeline.geometry import welded_ids
@@ -58,10 +59,9 @@ def repair(scene: Scene, *, winding: bool = True) -> Scene:
         raise InvalidScan("repair: every face of the scan is degenerate (zero area); re-export the mesh")
     scene.info["repair"] = totals
     if totals.get("degenerate_faces") or totals.get("duplicate_faces"):
-        scene.warnings.append(
-            f"repair: removed {totals['degenerate_faces']:,} degenerate and {totals['duplicate_faces']:,} "
-            "duplicate faces"
-        )
+        scene.warnings.append(Message(
+            "repair_removed", degenerate=totals["degenerate_faces"], duplicate=totals["duplicate_faces"]
+        ))
     log.info("repair: %s", totals)
     return scene
 

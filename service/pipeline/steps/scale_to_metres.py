@@ -12,6 +12,7 @@ import logging
 
 import numpy as np
 
+from service.messages import Message
 from service.pipeline import constants as tol
 from service.pipeline.scene import Scene
 
@@ -42,9 +43,7 @@ def scale_to_metres(scene: Scene, *, unit: str | None = None, height: float | No
     elif extent.max() > tol.MM_GUESS_ABOVE:
         factor = tol.UNITS["mm"]
         scene.info["scale_source"] = "guessed millimetres"
-        scene.warnings.append(
-            f"scale: no unit declared and the scan is {extent.max():.0f} units across; assumed millimetres"
-        )
+        scene.warnings.append(Message("scale_guessed_mm", extent=float(extent.max())))
     else:
         factor = 1.0
         scene.info["scale_source"] = "assumed metres"
@@ -54,8 +53,7 @@ def scale_to_metres(scene: Scene, *, unit: str | None = None, height: float | No
     size = (scene.bounds[1] - scene.bounds[0]).max()
     if size > tol.MAX_SIZE_M or size < tol.MIN_SIZE_M:
         scene.warnings.append(
-            f"scale: the artefact is {size:.4g} m across, outside {tol.MIN_SIZE_M}-{tol.MAX_SIZE_M} m; "
-            "check the unit or declare the physical size"
+            Message("scale_out_of_range", size=float(size), low=tol.MIN_SIZE_M, high=tol.MAX_SIZE_M)
         )
     scene.info["scale_factor"] = factor
     log.info("scale_to_metres: x%g (%s), largest extent %.4g m", factor, scene.info["scale_source"], size)

@@ -45,6 +45,11 @@ def test_z_up_stl_is_stood_up(tmp_path):
     manifest = process([path], tmp_path / "out", metadata={"title": {"en": "Part"}})
     assert manifest["dimensions_m"] == pytest.approx([0.01, 0.3, 0.02])
     assert "millimetres" in manifest["warnings"][0]
+    # plain text for the API, the key and values beside it; on disk exactly what the call returned
+    assert type(manifest["warnings"][0]) is str
+    assert manifest["warning_keys"][0] == {"key": "scale_guessed_mm", "params": {"extent": 300.0}}
+    on_disk = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert on_disk["warnings"] == manifest["warnings"] and on_disk["warning_keys"] == manifest["warning_keys"]
 
 
 def test_text_named_obj_is_refused(tmp_path):

@@ -257,16 +257,18 @@ def write_photo_set(
     focal_35mm: int = 32,
     masks: bool = False,
     fmt: str = "jpg",
+    closer: float = 1.0,
 ) -> list[Path]:
     """Render `mesh` from camera rings into photos with EXIF focal length; return the paths.
 
-    `fmt` "heic" writes what an iPhone does (HEIF through pillow-heif).
+    `fmt` "heic" writes what an iPhone does (HEIF through pillow-heif); `closer` < 1 moves
+    the rings in from the distance a photographer frames the object at, cutting it off.
     """
     folder.mkdir(parents=True, exist_ok=True)
     focal = focal_35mm * np.hypot(*size) / 43.267  # as EXIF defines it: by the diagonal
     centre, distance = _placement(mesh, size, focal_35mm)
     paths = []
-    for i, pose in enumerate(ring_cameras(centre, distance, rings)):
+    for i, pose in enumerate(ring_cameras(centre, distance * closer, rings)):
         img, mask = render(mesh, pose, size, focal)
         path = folder / f"view_{i:03d}.{fmt}"
         exif = Image.Exif()

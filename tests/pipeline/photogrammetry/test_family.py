@@ -95,3 +95,6 @@ def test_family_object_matches_truth(job):
     # too big while its base was cut off the photos); measured after: the vases and the figurine
     # 0.1-1.0 % too small, the box 3-4 % (flaps over its top edges make its 12 cm height measure tall)
     assert abs(scale) < 0.05 if name == "box" else abs(scale) < 0.02, facts
+    # framed with a margin all round: no photo cuts the object off, so no warning about it
+    assert body["photogrammetry"]["cut_off"] == [], body["photogrammetry"]["cut_off"]
+    assert not [w for w in body.get("warnings", []) if "edge of the frame" in w]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from service.errors import InvalidMetadata
+from service.pipeline.photogrammetry.orient import cut_off
 from service.pipeline.photogrammetry.orient import scale_bar_length
 from service.pipeline.photogrammetry.orient import scale_factor
 from service.pipeline.photogrammetry.orient import world_frame
@@ -72,3 +73,42 @@ def test_scale_bar_triangulates_marked_points():
     assert length == pytest.approx(np.linalg.norm(ends[1] - ends[0]), rel=1e-6)
     with pytest.raises(InvalidMetadata, match="at least two photos"):
         scale_bar_length({"distance": 8, "points": [points[0][:1], points[1]]}, views, lookup)
+
+
+def _box_views(distance_factor: float) -> tuple[np.ndarray, list[View]]:
+    """The family's box and exact ring views at `distance_factor` x the distance write_photo_set uses."""
+    from tests.pipeline.photogrammetry.synth import _placement
+    from tests.pipeline.photogrammetry.synth import box
+
+    mesh, size = box(), (800, 600)
+    focal = 32 * np.hypot(*size) / 43.267
+    K = np.array([[focal, 0, size[0] / 2 - 0.5], [0, focal, size[1] / 2 - 0.5], [0, 0, 1]])
+    centre, distance = _placement(mesh, size, 32)
+    views = []
+    for i, pose in enumerate(ring_cameras(centre, distance * distance_factor, [(15, 8), (50, 6)])):
+        R = pose[:3, :3].T
+        views.append(View(name=f"v{i}.jpg", K=K, k1=0.0, R=R, t=-R @ pose[:3, 3], size=size))
+    return mesh.sample(5000), views
+
+
+def test_cut_off_names_the_photos_the_object_overflows():
+    points, views = _box_views(1.0)
+    assert cut_off(points, views) == []  # framed as a photographer does: a margin all round
+    points, views = _box_views(0.6)
+    assert cut_off(points, views) == [v.name for v in views]  # too close: every frame cuts it
+    # a camera that sees the object from inside it (or behind) cannot have framed it
+    inside = View(name="in.jpg", K=views[0].K, k1=0.0, R=np.eye(3), t=np.zeros(3), size=(800, 600))
+    assert cut_off(points - points.mean(0), [inside]) == ["in.jpg"]
+
+
+def test_a_cut_off_object_is_a_warning_only_when_most_photos_cut_it():
+    from types import SimpleNamespace
+
+    from service.pipeline.flows.photogrammetry import _warnings
+
+    sparse = SimpleNamespace(views=[object()] * 10, failed={})
+    prep = {"photos": 10, "dropped": {}}
+    scale = {"source": "declared height"}
+    assert _warnings(sparse, prep, scale, cut=5) == []
+    (warning,) = _warnings(sparse, prep, scale, cut=6)
+    assert "edge of the frame in 6 of 10 photos" in warning and "space around it" in warning
