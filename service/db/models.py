@@ -65,6 +65,10 @@ class Institution(Base):
     # where to POST "artefact.ready" / "artefact.failed" events, signed with the secret (HMAC-SHA256)
     webhook_url: Mapped[str | None] = mapped_column(String(1000))
     webhook_secret: Mapped[str | None] = mapped_column(String(100))
+    # what a new upload starts with in the studio (studio/settings.py); the API takes records as sent
+    default_licence: Mapped[str | None] = mapped_column(String(40))
+    default_attribution: Mapped[str | None] = mapped_column(String(1000))
+    default_listed: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     keys: Mapped[list["ApiKey"]] = relationship(back_populates="institution")

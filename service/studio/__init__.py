@@ -59,9 +59,10 @@ def init_app(app: Flask) -> None:
     from service.studio import admin
     from service.studio import keys
     from service.studio import pages
+    from service.studio import settings as settings_page
     from service.studio import stats
 
-    for module in (accounts, pages, stats, admin, keys):
+    for module in (accounts, pages, stats, admin, keys, settings_page):
         app.register_blueprint(module.bp)
 
 

@@ -47,6 +47,7 @@ from service.studio import setup
 from service.studio.session import load_user
 from service.studio.session import login_required
 from service.studio.session import role_required
+from service.studio.settings import upload_defaults
 
 bp = Blueprint("studio", __name__)
 setup(bp)
@@ -100,7 +101,7 @@ def upload():
     # the resumable transport (branch `upload`); without it the page posts multipart as the API takes it
     has_uploader = (Path(current_app.static_folder) / "uploads" / "uploader.js").is_file()
     return render_template("studio/upload.html", max_mb=settings.max_upload_mb, has_uploader=has_uploader,
-                           **_choices())
+                           defaults=upload_defaults(g.institution), **_choices())
 
 
 @bp.post("/studio/validate")

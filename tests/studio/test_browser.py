@@ -255,7 +255,7 @@ def test_one_time_link_lets_a_new_user_choose_a_password(site):
     context.close()
 
 
-@pytest.mark.parametrize("name", ["signin", "collection", "upload", "users", "keys"])
+@pytest.mark.parametrize("name", ["signin", "collection", "upload", "users", "keys", "settings"])
 @pytest.mark.parametrize("width", ["phone", "desktop"])
 def test_page_at_width(site, name, width):
     live, browser, _ = site
@@ -263,7 +263,7 @@ def test_page_at_width(site, name, width):
     if name != "signin":
         sign_in(page, live.url, "lan@vnfam.vn", EN)
         page.goto(live.url + {"collection": "/", "upload": "/studio/upload", "users": "/studio/users",
-                               "keys": "/studio/keys"}[name])
+                               "keys": "/studio/keys", "settings": "/studio/settings"}[name])
     else:
         page.goto(live.url + "/signin")
     check_page(page, name, shoot=name != "collection")  # the flows show it with an artefact in it

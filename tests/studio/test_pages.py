@@ -137,6 +137,8 @@ def test_viewer_role_reads_but_cannot_write(site):
 def test_editor_cannot_manage_users(site):
     client = signed_in(site, "editor@museum.vn")
     assert client.get("/studio/users").status_code == 403
+    assert client.get("/studio/settings").status_code == 403
+    assert client.post("/studio/settings", data={"csrf_token": page_token(client), "licence": "CC0-1.0"}).status_code == 403
     assert client.get("/api/v1/keys").status_code == 403
 
 
@@ -169,7 +171,7 @@ def test_another_institution_cannot_change_or_list_it(site):
 def test_every_studio_page_needs_a_session(site):
     client = site.app.test_client()
     for path in ("/", "/studio/upload", f"/studio/artefacts/{site.art['id']}", "/studio/stats", "/studio/users",
-                 "/studio/keys"):
+                 "/studio/keys", "/studio/settings"):
         resp = client.get(path)
         assert resp.status_code == 302 and "/signin" in resp.headers["Location"], path
 
@@ -340,3 +342,38 @@ def test_pipeline_warnings_show_in_the_page_language(site):
     client.set_cookie("studio_lang", "vi")
     vi = client.get(f"/studio/artefacts/{art_id}").get_data(as_text=True)
     assert "scale: chưa khai báo đơn vị và bản quét rộng 300 đơn vị; đã coi là milimét" in vi and english not in vi
+
+
+def test_admin_sets_what_new_uploads_start_with(site):
+    """Licence, credit line and gallery listing: checked with the catalogue rules, kept for this institution only,
+    and the upload form starts with them."""
+    make_user(site.app, "admin@museum.vn", "admin", HOME)
+    admin = signed_in(site, "admin@museum.vn")
+    page = admin.get("/studio/settings", headers=EN).get_data(as_text=True)
+    assert "Settings for new uploads" in page and 'href="/studio/settings"' in page
+    token = page_token(admin)
+    assert admin.post("/studio/settings", data={"licence": "CC-BY-4.0"}).status_code == 400  # no CSRF token
+    bad = admin.post("/studio/settings", data={"csrf_token": token, "licence": "GPL-3.0", "attribution": "x"},
+                     headers=EN)
+    assert bad.status_code == 400 and "metadata.licence" in bad.get_data(as_text=True)
+    admin.set_cookie("studio_lang", "vi")
+    bad_vi = admin.post("/studio/settings", data={"csrf_token": token, "licence": "GPL-3.0"}).get_data(as_text=True)
+    assert "metadata.licence:" in bad_vi and "Giấy phép" in bad_vi
+    admin.set_cookie("studio_lang", "en")
+    credit = "Bảo tàng Lịch sử Quốc gia, ảnh: Nguyễn Văn A"
+    ok = admin.post("/studio/settings", data={"csrf_token": token, "licence": "CC-BY-SA-4.0", "attribution": credit})
+    assert ok.status_code == 200 and "Saved." in ok.get_data(as_text=True)
+    editor = signed_in(site, "editor@museum.vn")
+    form = editor.get("/studio/upload", headers=EN).get_data(as_text=True)
+    assert '<option value="CC-BY-SA-4.0" selected>' in form
+    assert f'value="{markupsafe.escape(credit)}"' in form
+    assert 'id="listed" name="listed" type="checkbox" >' in form  # the box left unticked: not listed
+    # another institution's form is untouched, and it cannot read or change these
+    other = signed_in(site, "other@elsewhere.vn")
+    assert "CC-BY-SA-4.0\" selected" not in other.get("/studio/upload", headers=EN).get_data(as_text=True)
+    assert credit not in other.get("/studio/settings", headers=EN).get_data(as_text=True)
+    # emptied again: the form starts blank and listed
+    admin.post("/studio/settings", data={"csrf_token": token, "licence": "", "attribution": "", "listed": "on"})
+    form = editor.get("/studio/upload", headers=EN).get_data(as_text=True)
+    assert "selected>" not in form.split('id="licence"')[1].split("</select>")[0]
+    assert 'id="listed" name="listed" type="checkbox" checked>' in form
