@@ -29,6 +29,7 @@ bp = Blueprint("stats", __name__, url_prefix="/api/v1")
 
 MAX_DAYS = 731
 DEFAULT_DAYS = 30
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 
 
 def _day(name: str, default: dt.date) -> dt.date:
@@ -36,9 +37,13 @@ def _day(name: str, default: dt.date) -> dt.date:
     if raw is None:  # given but blank is a mistake, not "the default"
         return default
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise BadRequest(f"stats: `{name}` must be a date like 2026-12-04, got {raw!r}") from None
+    # counts exist from this century on; the bounds also keep the range arithmetic inside Python's dates
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadRequest(f"stats: `{name}` must be between {FIRST_DAY} and {LAST_DAY}, got {raw!r}")
+    return day
 
 
 def _range() -> tuple[dt.date, dt.date]:
