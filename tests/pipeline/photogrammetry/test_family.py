@@ -39,8 +39,8 @@ OPTIONS = {"mesh_faces": 20_000, "texture_size": 1024, "usdz": False}
 # declared height makes it small), so its bars hold the measured level with a margin instead.
 BARS = {
     "lobed_vase": (1.0, 2.0),  # measured 0.34-0.41 %, 1.2x
-    "fluted_vase": (1.0, 2.0),  # measured 0.43-0.45 %, 0.9-1.1x (1.01 % before the photos framed it)
-    "figurine": (1.0, 2.0),  # measured 0.61-0.63 %, 1.4x; the thin arm and the handle loop are lost
+    "fluted_vase": (1.0, 2.0),  # measured 0.43-0.48 %, 0.9-1.1x (1.01 % before the photos framed it)
+    "figurine": (1.0, 2.0),  # measured 0.61-0.65 %, 1.4x; the thin arm and the handle loop are lost
     "box": (1.3, 3.5),  # target missed, see above
 }
 
