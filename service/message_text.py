@@ -101,6 +101,34 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "metadata.dimensions.{key}: {value} {unit} is over 100 m; check the unit",
         "vi": "metadata.dimensions.{key}: {value} {unit} là hơn 100 m; hãy kiểm tra lại đơn vị",
     },
+    "password_short": {
+        "en": "password: at least {min} characters, please",
+        "vi": "password: mật khẩu cần ít nhất {min} ký tự",
+    },
+    "password_long": {
+        "en": "password: at most {max} characters",
+        "vi": "password: mật khẩu dài tối đa {max} ký tự",
+    },
+    "user_email": {
+        "en": "user: {email!r} is not an email address",
+        "vi": "user: {email!r} không phải là địa chỉ email",
+    },
+    "user_role": {
+        "en": "user: unknown role {role!r}; use one of {roles}",
+        "vi": "user: không có vai trò {role!r}; hãy chọn một trong {roles}",
+    },
+    "user_exists": {
+        "en": "user: {email} already has an account",
+        "vi": "user: {email} đã có tài khoản",
+    },
+    "link_spent": {
+        "en": "sign-in link: this link was already used or has expired; ask an administrator for a new one",
+        "vi": "sign-in link: liên kết này đã được dùng hoặc đã hết hạn; hãy xin quản trị viên một liên kết mới",
+    },
+    "key_scope": {
+        "en": "keys: unknown scope {scope!r}; use one of {scopes}",
+        "vi": "keys: không có phạm vi {scope!r}; hãy chọn một trong {scopes}",
+    },
 }
 
 TEXT.update(WARNINGS)  # the pipeline's warnings, kept in their own module

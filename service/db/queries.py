@@ -30,6 +30,7 @@ from service.errors import ArtefactNotFound
 from service.errors import BadRequest
 from service.errors import NotFound
 from service.errors import Unauthorized
+from service.messages import Message
 from service.storage.keys import derivative_key
 
 KEY_PREFIX = "har_"
@@ -76,7 +77,7 @@ def create_key(db: Session, institution_name: str, *, label: str | None = None, 
 def issue_key(db: Session, inst: Institution, *, label: str | None, scope: str) -> tuple[ApiKey, str]:
     """(the new key's row, the raw key). The raw key is shown once; only its hash is stored."""
     if scope not in SCOPES:
-        raise BadRequest(f"keys: unknown scope {scope!r}; use one of {', '.join(SCOPES)}")
+        raise BadRequest(Message("key_scope", scope=scope, scopes=", ".join(SCOPES)))
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(institution_id=inst.id, prefix=raw[:12], key_hash=hash_key(raw), label=label, scope=scope)
     db.add(key)

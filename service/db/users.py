@@ -28,6 +28,7 @@ from service.db.queries import get_or_create_institution
 from service.errors import BadRequest
 from service.errors import Conflict
 from service.errors import NotFound
+from service.messages import Message
 
 ROLES = ("viewer", "editor", "admin")
 # the API key scope each role acts with (auth.py): viewers read, editors write, admins manage
@@ -48,15 +49,15 @@ def hash_password(password: str) -> str:
 def check_password(password: str) -> None:
     """BadRequest when a new password is too short or too long."""
     if len(password) < MIN_PASSWORD:
-        raise BadRequest(f"password: at least {MIN_PASSWORD} characters, please", field="password")
+        raise BadRequest(Message("password_short", min=MIN_PASSWORD), field="password")
     if len(password) > MAX_PASSWORD:
-        raise BadRequest(f"password: at most {MAX_PASSWORD} characters", field="password")
+        raise BadRequest(Message("password_long", max=MAX_PASSWORD), field="password")
 
 
 def normal_email(email: str) -> str:
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
-        raise BadRequest(f"user: {email!r} is not an email address", field="email")
+        raise BadRequest(Message("user_email", email=email), field="email")
     return email
 
 
@@ -70,10 +71,10 @@ def add_user(db: Session, inst: Institution, email: str, role: str, *, name: str
              password: str | None = None) -> User:
     """A new user of `inst`; Conflict when the email is taken (by any institution)."""
     if role not in ROLES:
-        raise BadRequest(f"user: unknown role {role!r}; use one of {', '.join(ROLES)}", field="role")
+        raise BadRequest(Message("user_role", role=role, roles=", ".join(ROLES)), field="role")
     email = normal_email(email)
     if db.scalar(select(User).where(User.email == email)) is not None:
-        raise Conflict(f"user: {email} already has an account", field="email")
+        raise Conflict(Message("user_exists", email=email), field="email")
     user = User(institution_id=inst.id, email=email, name=(name or "").strip() or None, role=role,
                 password_hash=hash_password(password) if password is not None else None)
     db.add(user)
@@ -139,7 +140,7 @@ def spend_link(db: Session, raw: str, password: str) -> User:
     """Use a one-time token to set the user's password; NotFound when it is spent, expired or unknown."""
     token = _live_token(db, raw)
     if token is None:
-        raise NotFound("sign-in link: this link was already used or has expired; ask an administrator for a new one")
+        raise NotFound(Message("link_spent"))
     user = db.get(User, token.user_id)
     set_password(user, password)
     token.used_at = utcnow()

@@ -27,6 +27,7 @@ from service.db.users import authenticate
 from service.db.users import spend_link
 from service.db.users import user_for_link
 from service.errors import BadRequest
+from service.messages import render
 from service.studio import setup
 from service.studio.session import load_user
 from service.studio.session import safe_next
@@ -85,7 +86,7 @@ def welcome(token: str):
             try:
                 user = spend_link(db, token, password)
             except BadRequest as e:
-                error = e.message
+                error = render(e.message, g.lang)
             else:
                 db.commit()
                 sign_in(user)

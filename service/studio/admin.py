@@ -28,6 +28,7 @@ from service.db.users import issue_link
 from service.db.users import reset_password
 from service.db.users import users_of
 from service.errors import HeritageError
+from service.messages import render
 from service.studio import setup
 from service.studio.session import role_required
 
@@ -55,7 +56,7 @@ def create():
     try:
         user = add_user(db, g.institution, email, request.form.get("role", ""), name=request.form.get("name"))
     except HeritageError as e:
-        return _page(error=e.message, form=request.form), e.status
+        return _page(error=render(e.message, g.lang), form=request.form), e.status
     raw = issue_link(db, user)
     db.commit()
     return _page(link=base_url() + url_for("studio_auth.welcome", token=raw), link_email=user.email)

@@ -27,6 +27,7 @@ from service.db.queries import revoke_key
 from service.errors import HeritageError
 from service.jobs.webhooks import UnsafeDestination
 from service.jobs.webhooks import check_url
+from service.messages import render
 from service.studio import setup
 from service.studio.session import role_required
 
@@ -55,7 +56,7 @@ def create():
     try:
         key, raw = issue_key(db, g.institution, label=label, scope=request.form.get("scope", ""))
     except HeritageError as e:
-        return _page(e.status, error=e.message)
+        return _page(e.status, error=render(e.message, g.lang))
     db.commit()
     return _page(new_key=raw, new_label=key.label or key.prefix)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import markupsafe
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -137,6 +138,8 @@ def test_cli_one_time_link_sets_the_password_once(app, monkeypatch):
     token = csrf_of(page.get_data(as_text=True))
     differ = client.post(path, data={"password": PASSWORD, "password2": PASSWORD + "x", "csrf_token": token})
     assert differ.status_code == 400
+    short = client.post(path, data={"password": "short", "password2": "short", "csrf_token": token})
+    assert short.status_code == 400 and "password: mật khẩu cần ít nhất 10 ký tự" in short.get_data(as_text=True)
     done = client.post(path, data={"password": PASSWORD, "password2": PASSWORD, "csrf_token": token})
     assert done.status_code == 302 and client.get("/").status_code == 200
     assert app.test_client().get(path).status_code == 404  # used once
@@ -167,6 +170,13 @@ def test_admin_adds_a_user_of_their_own_institution(app, client):
     assert _user(app, "new@museum.vn").institution_id == _user(app, "boss@museum.vn").institution_id
     bad = client.post("/studio/users", data={"email": "new@museum.vn", "role": "viewer", "csrf_token": token})
     assert bad.status_code == 409
+    # the refusals read in the page's language (the default is Vietnamese), as English with Accept-Language: en
+    text = bad.get_data(as_text=True)
+    assert "user: new@museum.vn đã có tài khoản" in text and "already has an account" not in text
+    bad = client.post("/studio/users", data={"email": "not an email", "role": "viewer", "csrf_token": token},
+                      headers={"Accept-Language": "en"})
+    message = str(markupsafe.escape("user: 'not an email' is not an email address"))
+    assert bad.status_code == 400 and message in bad.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("lang_header", "cookie", "want"), [
