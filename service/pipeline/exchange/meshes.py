@@ -170,6 +170,11 @@ def check(scene: Scene, *, max_faces: int) -> None:
     """Raise a readable error for scans we must not process."""
     check_face_limit(scene.faces, max_faces=max_faces)
     for m in scene.meshes:
+        shape = np.shape(m.vertices)
+        if len(shape) != 2 or shape[1] != 3:
+            # e.g. a glTF POSITION accessor declared VEC2: every later step needs x, y and z
+            raise InvalidScan(f"load: vertex positions have {shape[1] if len(shape) == 2 else 0} coordinates "
+                              "each, not 3 (x, y, z); the file is damaged, re-export the scan")
         if not np.isfinite(m.vertices).all():
             bad = int((~np.isfinite(m.vertices)).any(axis=1).sum())
             raise InvalidScan(f"load: {bad:,} vertices have NaN or infinite coordinates; re-export the scan")

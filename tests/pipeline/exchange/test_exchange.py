@@ -332,3 +332,20 @@ def test_scan_of_only_degenerate_faces_fails_in_repair(tmp_path):
     path.write_text("v 0 0 0\nv 1 0 0\nv 2 0 0\nf 1 2 3\n")  # collinear: zero area
     with pytest.raises(InvalidScan, match="every face of the scan is degenerate"):
         repair(load([path]))
+
+
+def test_positions_with_two_coordinates_are_refused_cleanly(tmp_path):
+    """A glTF whose POSITION accessor says VEC2 (found by a long fuzz run: it reached repair and failed
+    there with numpy's 2-D cross product) is refused at load, naming what is wrong."""
+    import json
+
+    path = tmp_path / "flat.gltf"
+    files = trimesh.exchange.gltf.export_gltf(trimesh.Scene(trimesh.creation.box()), embed_buffers=True)
+    doc = json.loads(files["model.gltf"])
+    position = doc["meshes"][0]["primitives"][0]["attributes"]["POSITION"]
+    doc["accessors"][position]["type"] = "VEC2"
+    doc["accessors"][position].pop("min", None)
+    doc["accessors"][position].pop("max", None)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InvalidScan, match=r"vertex positions have 2 coordinates each, not 3"):
+        load([path], max_faces=1000, max_image_pixels=1_000_000)
