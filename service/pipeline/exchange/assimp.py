@@ -31,7 +31,12 @@ from service.pipeline.exchange.meshes import load_trimesh
 log = logging.getLogger(__name__)
 
 ASSIMP = shutil.which("assimp")
+# a damaged file can make assimp spin (a PLY cut off inside its header: for ever), so a conversion
+# gets time by the file's size, from TIMEOUT_BASE_S for a small file up to TIMEOUT_S; 5 s a megabyte
+# is 0.2 MB/s, far below assimp's real speed, so no sound file comes near it
 TIMEOUT_S = 600
+TIMEOUT_BASE_S = 20
+TIMEOUT_PER_MB_S = 5
 # address space of one conversion, from the face limit: assimp took 870 MB for a 1.3M-face OBJ
 # (about 670 bytes a face); a damaged count makes it allocate until it fails, which takes a
 # minute at 16 GB and seconds at 1.5 GB
@@ -67,8 +72,14 @@ def load_assimp(path: Path, fmt: str, *, max_faces: int, max_image_pixels: int):
     return scene
 
 
+def timeout_for(path: Path) -> float:
+    """Seconds one conversion of `path` may take."""
+    return min(TIMEOUT_S, TIMEOUT_BASE_S + TIMEOUT_PER_MB_S * path.stat().st_size / 1e6)
+
+
 def _convert(path: Path, fmt: str, ext: str, *, max_faces: int, max_image_pixels: int):
     """(scene, "") from assimp's `ext` export of `path`, or (None, reason)."""
+    timeout = timeout_for(path)
     fd, name = tempfile.mkstemp(prefix=".assimp-", suffix=f".{ext}", dir=path.parent)
     os.close(fd)
     out = Path(name)
@@ -77,12 +88,13 @@ def _convert(path: Path, fmt: str, ext: str, *, max_faces: int, max_image_pixels
         try:
             done = subprocess.run(
                 [ASSIMP, "export", str(path), str(out), "-fglb2" if ext == "glb" else "-fobj"],
-                capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+                capture_output=True, text=True, timeout=timeout, check=False,
                 preexec_fn=partial(_limit_memory, MEMORY_BASE_BYTES + MEMORY_PER_FACE_BYTES * max_faces),
             )
         except subprocess.TimeoutExpired:
             raise InvalidScan(
-                f"load: converting {path.name!r} from {fmt.upper()} took over {TIMEOUT_S} s"
+                f"load: converting {path.name!r} from {fmt.upper()} took over {timeout:.0f} s, far longer than "
+                "a sound file of its size needs; it is probably damaged: export it again"
             ) from None
         if done.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
             lines = (done.stderr or done.stdout).strip().splitlines()

@@ -349,3 +349,26 @@ def test_positions_with_two_coordinates_are_refused_cleanly(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(InvalidScan, match=r"vertex positions have 2 coordinates each, not 3"):
         load([path], max_faces=1000, max_image_pixels=1_000_000)
+
+
+# a binary PLY cut off inside its header (a 5000-example fuzz run): trimesh refuses it, and assimp, the
+# fallback, spins on it for ever
+CUT_PLY = (b"ply\nformat binary_little_endian 1.0\ncomment VCGLIB generated\nelement vertex 502\n"
+           b"property float x\nproperty float y\nproperty float z\nproperty uchar red\nproperty uchar green\n"
+           b"property uchar blue\nproper")
+
+
+def test_a_file_that_makes_assimp_spin_is_refused_in_time_for_its_size(tmp_path, monkeypatch):
+    from service.pipeline.exchange import assimp
+
+    path = tmp_path / "cut.ply"
+    path.write_bytes(CUT_PLY)
+    # a small file gets TIMEOUT_BASE_S (20 s); the rule is the same at 2 s, which keeps the test short
+    assert assimp.timeout_for(path) == pytest.approx(assimp.TIMEOUT_BASE_S, abs=0.01)
+    big = tmp_path / "big.obj"
+    with open(big, "wb") as f:
+        f.truncate(50_000_000)
+    assert assimp.timeout_for(big) == pytest.approx(assimp.TIMEOUT_BASE_S + 250)
+    monkeypatch.setattr(assimp, "TIMEOUT_BASE_S", 2)
+    with pytest.raises(InvalidScan, match=r"'cut.ply' from PLY took over 2 s.*probably damaged"):
+        load([path], max_faces=1000, max_image_pixels=1_000_000)
