@@ -360,6 +360,13 @@ def test_admin_sets_what_new_uploads_start_with(site):
     bad_vi = admin.post("/studio/settings", data={"csrf_token": token, "licence": "GPL-3.0"}).get_data(as_text=True)
     assert "metadata.licence:" in bad_vi and "Giấy phép" in bad_vi
     admin.set_cookie("studio_lang", "en")
+    too_long = admin.post("/studio/settings", data={"csrf_token": token, "attribution": "x" * 1001}, headers=EN)
+    assert too_long.status_code == 400 and "metadata.attribution" in too_long.get_data(as_text=True)
+    # markup in the credit line is kept as text and never reaches a page as markup
+    marked = '<script>alert(1)</script>"><img src=x>'
+    assert admin.post("/studio/settings", data={"csrf_token": token, "attribution": marked}).status_code == 200
+    form = signed_in(site, "editor@museum.vn").get("/studio/upload", headers=EN).get_data(as_text=True)
+    assert marked not in form and str(markupsafe.escape(marked)) in form
     credit = "Bảo tàng Lịch sử Quốc gia, ảnh: Nguyễn Văn A"
     ok = admin.post("/studio/settings", data={"csrf_token": token, "licence": "CC-BY-SA-4.0", "attribution": credit})
     assert ok.status_code == 200 and "Saved." in ok.get_data(as_text=True)

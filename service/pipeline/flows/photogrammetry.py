@@ -162,13 +162,14 @@ def reconstruct_scene(
     stage(62, "meshing and cleaning")
     mesh, T, orientation, floor, (lo, hi) = _mesh(maps, sparse, opts)
     mesh = clean.decimate(mesh, faces=int(opts["mesh_faces"]))
-    sfm_points = mesh.vertices @ np.linalg.inv(T)[:3, :3].T + np.linalg.inv(T)[:3, 3]
-    cut = cut_off(sfm_points, [dm.view for dm in maps.values()])
+    sfm_from_world = np.linalg.inv(T)
+    sfm_vertices = mesh.vertices @ sfm_from_world[:3, :3].T + sfm_from_world[:3, 3]
+    cut = cut_off(sfm_vertices, [dm.view for dm in maps.values()])
     done("mesh")
 
     stage(75, "uv atlas and texture")
     textured = bake(
-        mesh.apply_transform(np.linalg.inv(T)), list(maps.values()), size=int(opts["texture_size"])
+        mesh.apply_transform(sfm_from_world), list(maps.values()), size=int(opts["texture_size"])
     )
     textured.apply_transform(T)
     done("texture")
