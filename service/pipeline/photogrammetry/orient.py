@@ -149,10 +149,10 @@ def cut_off(points: np.ndarray, views: list[View], *, margin: float = 0.005) -> 
         cam = points @ v.R.T + v.t
         cam = cam[cam[:, 2] > 1e-9]
         uv = cam @ v.K.T
-        u, y = uv[:, 0] / uv[:, 2], uv[:, 1] / uv[:, 2]
+        x, y = uv[:, 0] / uv[:, 2], uv[:, 1] / uv[:, 2]
         edge = margin * max(w, h)
-        if len(cam) < len(points) or (u < edge).any() or (u > w - 1 - edge).any() \
-                or (y < edge).any() or (y > h - 1 - edge).any():
+        behind = len(cam) < len(points)  # a camera inside or beside the object cannot frame it
+        if behind or (x < edge).any() or (x > w - 1 - edge).any() or (y < edge).any() or (y > h - 1 - edge).any():
             out.append(v.name)
     return out
 
