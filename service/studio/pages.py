@@ -47,6 +47,7 @@ from service.studio import setup
 from service.studio.session import load_user
 from service.studio.session import login_required
 from service.studio.session import role_required
+from service.studio.settings import licence_options
 from service.studio.settings import upload_defaults
 
 bp = Blueprint("studio", __name__)
@@ -61,7 +62,7 @@ def _choices() -> dict:
     return {
         "kinds_list": [(k, g.t("kinds")[k]) for k in KINDS],
         "categories": names(CATEGORY_NAMES, g.lang),
-        "licences": [(k, name) for k, (name, _) in LICENCES.items()],
+        "licences": licence_options(),
         "unit_options": [(u, u) for u in UNITS],
         "statuses": STATUSES,
     }

@@ -40,10 +40,14 @@ def upload_defaults(institution) -> dict:
     return md
 
 
+def licence_options() -> list[tuple[str, str]]:
+    """(id, name) of every licence, for the selects of the catalogue form and this page."""
+    return [(k, name) for k, (name, _) in LICENCES.items()]
+
+
 def _page(status: int = 200, **extra):
-    licences = [(k, name) for k, (name, _) in LICENCES.items()]
     md = extra.pop("md", None) or upload_defaults(g.institution)
-    return render_template("studio/settings.html", md=md, licences=licences, **extra), status
+    return render_template("studio/settings.html", md=md, licences=licence_options(), **extra), status
 
 
 @bp.get("")
