@@ -15,6 +15,9 @@ remapped per pixel). Every hypothesis is scored by windowed NCC on the colour
 axis with most contrast; the score is the mean of the best two neighbours
 (robust to occlusion) and the winner is refined by a parabola. Only a running
 best is kept, so memory is a few images per view whatever the plane count.
+Near the outline of what matched, a depth whose window took all its texture
+from across the outline (a plain backdrop pixel beside the object) is dropped:
+see `borrowed_texture`.
 
 Depths that fewer than `min_agree` neighbour depth maps confirm (same 3D
 point within `agree` relative depth) are dropped. This recovers surfaces no
@@ -36,6 +39,9 @@ from service.pipeline.photogrammetry.sfm import Sparse
 from service.pipeline.photogrammetry.sfm import View
 
 log = logging.getLogger(__name__)
+
+# a window with less grey variance than this (a std of 2.5 levels: noise) has no texture to match
+MIN_VARIANCE = 1e-4
 
 
 @dataclass
@@ -158,6 +164,7 @@ def plane_sweep(
     min_score: float = 0.5,
     refine_steps: int = 4,
     slant: float = 0.0,
+    outline_colour: float = 20.0,
 ) -> np.ndarray:
     """(h, w) float32 depth of the reference view, 0 where unsure.
 
@@ -167,6 +174,8 @@ def plane_sweep(
     `slant` (degrees) the coarse sweep also tries planes tilted by that much
     up, down, left and right: at wide baselines a fronto-parallel window
     does not match a surface the views see at different angles.
+    `outline_colour` (RGB levels; 0 turns it off) sets the colour likeness of
+    `borrowed_texture`.
     """
     view, image, mask = ref
     w, h = view.size
@@ -241,11 +250,52 @@ def plane_sweep(
     depth = np.where(q > 0, 1.0 / np.maximum(q, 1e-12), 0).astype(np.float32)
     mu = cv2.boxFilter(grey, -1, (window, window), borderType=cv2.BORDER_REFLECT)
     var = cv2.boxFilter(grey * grey, -1, (window, window), borderType=cv2.BORDER_REFLECT) - mu * mu
-    good = (best >= min_score) & (var > 1e-4) & ~q_nan & (depth >= near) & (depth <= far)
+    good = (best >= min_score) & (var > MIN_VARIANCE) & ~q_nan & (depth >= near) & (depth <= far)
     if mask is not None:
         good &= cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if outline_colour:
+        good &= ~borrowed_texture(image, grey, good, window, outline_colour)
     depth[~good] = 0
     return depth
+
+
+def borrowed_texture(
+    image: np.ndarray, grey: np.ndarray, good: np.ndarray, window: int, colour: float
+) -> np.ndarray:
+    """(h, w) bool: depths near the outline of `good` whose texture came from across it.
+
+    A window centred on a plain backdrop pixel beside the object holds the
+    object's edge, matches at the object's depth, and so grows the outline by
+    half a window (issue 16: on a sharp-edged box every view's flap is the same
+    3D edge, the flaps confirm one another, and a 12 cm height measured 3-4 mm
+    tall). Near the outline each window pixel is weighted by its colour
+    likeness to the centre (exp(-distance / `colour`), RGB levels: adaptive
+    support weights); a pixel whose own-coloured part of the window has no
+    texture (MIN_VARIANCE), while the whole window has three times more, borrowed
+    it. Object pixels at the outline keep their own texture, so a vase's domed
+    top, seen only near its outline, stays; a dull patch of the object has no
+    more texture in the whole window than in its own part, so the edges of
+    holes in the depth there stay too.
+    """
+    r = window // 2
+    h, w = grey.shape
+    kernel = np.ones((window, window), np.uint8)
+    inner = cv2.erode(good.astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    ys, xs = np.nonzero(good & (inner == 0))
+    out = np.zeros((h, w), bool)
+    if not len(ys):
+        return out
+    dy, dx = np.mgrid[-r : r + 1, -r : r + 1].reshape(2, -1)
+    Y = np.clip(ys[:, None] + dy, 0, h - 1)
+    X = np.clip(xs[:, None] + dx, 0, w - 1)
+    rgb = image.astype(np.float32)
+    likeness = np.exp(-np.linalg.norm(rgb[Y, X] - rgb[ys, xs][:, None], axis=2) / colour)
+    likeness /= likeness.sum(1, keepdims=True)
+    g = grey[Y, X]
+    own = (likeness * (g - (likeness * g).sum(1, keepdims=True)) ** 2).sum(1)
+    whole = g.var(1)
+    out[ys, xs] = (own <= MIN_VARIANCE) & (own < 0.3 * whole)
+    return out
 
 
 def _plane_normals(slant: float) -> list[np.ndarray]:

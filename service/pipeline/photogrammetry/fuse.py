@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 MIN_DEPTH_PIXELS = 5000
 # truncation band of the signed distance, in voxels
 TRUNC_VOXELS = 4.0
-# a surface needs this much accumulated weight (about views) to be kept
+# open3d keeps a voxel whose weight (the views that measured it) exceeds this: 2 means three views
+# (1.0 and 1.5 extract the same faces); two views add noise elsewhere (docs/photogrammetry.md)
 MIN_WEIGHT = 2.0
 
 

@@ -32,16 +32,14 @@ RINGS = [(15, 16), (50, 12)]
 SIZE = (800, 600)
 OPTIONS = {"mesh_faces": 20_000, "texture_size": 1024, "usdz": False}
 
-# object -> (Chamfer bar, bar on Chamfer / the sparse points' accuracy), % of the diagonal, from the
-# runs in docs/photogrammetry.md (800 x 600, 28 photos, 2026-12-05: the benchmark and this test).
-# The issue's targets are 1 % and 2x; the box misses them (Chamfer 0.87-1.05 %, 1.7-2.8x: its 12 cm
-# height, its smallest side, measures 3-4 mm tall from silhouette flaps over its top edges, so the
-# declared height makes it small), so its bars hold the measured level with a margin instead.
+# object -> (Chamfer bar, bar on Chamfer / the sparse points' accuracy), % of the diagonal: the
+# issue's targets, 1 % and 2x, for every object. Measured (docs/photogrammetry.md, 800 x 600, 28
+# photos, 2026-12-06, the benchmark and this test, with the outline check in dense.py):
 BARS = {
-    "lobed_vase": (1.0, 2.0),  # measured 0.34-0.41 %, 1.2x
-    "fluted_vase": (1.0, 2.0),  # measured 0.43-0.48 %, 0.9-1.1x (1.01 % before the photos framed it)
-    "figurine": (1.0, 2.0),  # measured 0.61-0.65 %, 1.4x; the thin arm and the handle loop are lost
-    "box": (1.3, 3.5),  # target missed, see above
+    "lobed_vase": (1.0, 2.0),  # 0.34-0.41 %, 1.2x
+    "fluted_vase": (1.0, 2.0),  # 0.42-0.43 %, 0.8-1.2x
+    "figurine": (1.0, 2.0),  # 0.60-0.65 %, 1.5x; the thin arm and the handle loop are lost
+    "box": (1.0, 2.0),  # 0.75-0.80 %, 1.6-1.8x (0.87-1.05 %, 1.7-2.8x before the outline check)
 }
 
 
@@ -93,8 +91,8 @@ def test_family_object_matches_truth(job):
     assert got["chamfer"] <= ratio * floor, facts
     # true size: a height measured short scaled the whole object up (issue 16: the fluted vase 5.3 %
     # too big while its base was cut off the photos); measured after: the vases and the figurine
-    # 0.1-1.0 % too small, the box 3-4 % (flaps over its top edges make its 12 cm height measure tall)
-    assert abs(scale) < 0.05 if name == "box" else abs(scale) < 0.02, facts
+    # 0.1-1.0 % too small, the box 2.4-2.6 % (its noisy flat top makes its 12 cm height measure tall)
+    assert abs(scale) < (0.04 if name == "box" else 0.02), facts
     # framed with a margin all round: no photo cuts the object off, so no warning about it
     assert body["photogrammetry"]["cut_off"] == [], body["photogrammetry"]["cut_off"]
     assert not [w for w in body.get("warnings", []) if "edge of the frame" in w]
